@@ -1,0 +1,71 @@
+package io.tally.pool;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The shapes of identifiers. A reservation id carries its pool ({@code <poolId>~<n>}), so a release goes straight
+ * to the pool's owner without a lookup table; that is why pool ids may not contain {@code ~}.
+ */
+public final class Ids {
+
+  public static final int MAX_POOL_ID_LENGTH = 128;
+  public static final int MAX_ORDER_ID_LENGTH = 128;
+  public static final int MAX_REGION_LENGTH = 64;
+  private static final Pattern POOL_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final char RESERVATION_SEPARATOR = '~';
+
+  private Ids() {
+  }
+
+  public static boolean isPoolId(String value) {
+    return value != null && POOL_ID.matcher(value).matches();
+  }
+
+  /** An order id is 1–128 printable characters (no control characters, no line breaks). */
+  public static boolean isOrderId(String value) {
+    return isPrintable(value, MAX_ORDER_ID_LENGTH);
+  }
+
+  /** A region is 1–64 printable characters, for example a postal sector such as {@code SW1A 1}. */
+  public static boolean isRegion(String value) {
+    return isPrintable(value, MAX_REGION_LENGTH);
+  }
+
+  public static String reservationId(String poolId, long number) {
+    return poolId + RESERVATION_SEPARATOR + number;
+  }
+
+  /** The pool a reservation id belongs to, if the id has the shape {@code <poolId>~<n>}. */
+  public static Optional<String> poolOfReservation(String reservationId) {
+    return parseReservation(reservationId).map(ReservationNumber::poolId);
+  }
+
+  /** A reservation id taken apart into its pool and its sequence number within that pool. */
+  public record ReservationNumber(String poolId, long number) {
+  }
+
+  public static Optional<ReservationNumber> parseReservation(String reservationId) {
+    if (reservationId == null) {
+      return Optional.empty();
+    }
+    int separator = reservationId.indexOf(RESERVATION_SEPARATOR);
+    if (separator <= 0 || separator == reservationId.length() - 1) {
+      return Optional.empty();
+    }
+    String poolId = reservationId.substring(0, separator);
+    String digits = reservationId.substring(separator + 1);
+    if (!isPoolId(poolId) || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+        || digits.charAt(0) == '0') {
+      return Optional.empty();
+    }
+    return Optional.of(new ReservationNumber(poolId, Long.parseLong(digits)));
+  }
+
+  private static boolean isPrintable(String value, int maxLength) {
+    if (value == null || value.isEmpty() || value.length() > maxLength || value.isBlank()) {
+      return false;
+    }
+    return value.codePoints().noneMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+  }
+}
