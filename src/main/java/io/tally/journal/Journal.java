@@ -1,0 +1,259 @@
+package io.tally.journal;
+
+import io.tally.config.JournalConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL event store. Appends from every shard of the node are queued and written together: while
+ * {@code maxConcurrentAppends} transactions are in flight, new appends wait and then share one multi-row INSERT
+ * (group commit per node), so a commit's fsync is paid once for many decisions.
+ *
+ * <p>A shared INSERT is all-or-nothing per stream: rows go in with {@code ON CONFLICT DO NOTHING}; if any stream
+ * lost a row to another writer, the transaction is rolled back, that stream's append fails with
+ * {@link AppendConflictException}, and the batch is written again without it.
+ */
+public final class Journal {
+
+  private static final Logger log = LoggerFactory.getLogger(Journal.class);
+
+  private static final String INSERT_EVENTS = """
+      INSERT INTO events (stream_id, seq, type, payload, metadata)
+      SELECT s, q, t, p::jsonb, $5::text::jsonb
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS u(s, q, t, p)
+      ON CONFLICT DO NOTHING""";
+
+  private static final String COUNT_OWN_ROWS = """
+      SELECT stream_id, count(*) AS n
+        FROM events
+       WHERE tx_id = pg_current_xact_id()
+       GROUP BY stream_id""";
+
+  private static final String UPSERT_SNAPSHOTS = """
+      INSERT INTO snapshots (stream_id, seq, state)
+      SELECT s, q, st::jsonb
+        FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(s, q, st)
+      ON CONFLICT (stream_id) DO UPDATE
+         SET seq = EXCLUDED.seq, state = EXCLUDED.state, taken_at = now()
+       WHERE snapshots.seq < EXCLUDED.seq""";
+
+  private static final String SELECT_SNAPSHOT = """
+      SELECT seq, state::text AS state
+        FROM snapshots
+       WHERE stream_id = $1""";
+
+  private static final String SELECT_EVENTS = """
+      SELECT seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at
+        FROM events
+       WHERE stream_id = $1 AND seq > $2
+       ORDER BY seq
+       LIMIT $3""";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final JournalConfig config;
+  private final String metadata;
+  private final Context writer;
+  private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
+  private int inFlight;
+
+  /**
+   * @param writerName stored in every event's metadata, so the journal tells which node wrote what
+   */
+  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.metadata = new JsonObject().put("node", writerName).encode();
+    this.writer = vertx.getOrCreateContext();
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /**
+   * Appends events to one stream, together with appends from the rest of the node. Completes on the caller's
+   * context once the events are committed; fails with {@link AppendConflictException} when the stream already has
+   * events after {@code expectedSeq}, or with the database's error, in which case the outcome is unknown and the
+   * caller must reload the stream before deciding again.
+   */
+  public Future<Void> append(StreamAppend append) {
+    Context caller = vertx.getOrCreateContext();
+    Promise<Void> promise = Promise.promise();
+    PendingAppend pending = new PendingAppend(append, caller, promise);
+    writer.runOnContext(v -> {
+      queue.add(pending);
+      flush();
+    });
+    return promise.future();
+  }
+
+  /** Loads a stream for replay: its latest snapshot and every event after it. */
+  public Future<StreamHistory> load(String streamId) {
+    return pool.preparedQuery(SELECT_SNAPSHOT).execute(Tuple.of(streamId)).compose(rows -> {
+      Optional<Snapshot> snapshot = rows.size() == 0 ? Optional.empty() : Optional.of(toSnapshot(streamId,
+          rows.iterator().next()));
+      long after = snapshot.map(Snapshot::seq).orElse(0L);
+      return read(streamId, after, Integer.MAX_VALUE).map(tail -> new StreamHistory(streamId, snapshot, tail));
+    });
+  }
+
+  /** Up to {@code limit} events of a stream with {@code seq > afterSeq}, oldest first. */
+  public Future<List<RecordedEvent>> read(String streamId, long afterSeq, int limit) {
+    return pool.preparedQuery(SELECT_EVENTS).execute(Tuple.of(streamId, afterSeq, limit)).map(rows -> {
+      List<RecordedEvent> events = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
+            row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
+      }
+      return events;
+    });
+  }
+
+  private static Snapshot toSnapshot(String streamId, Row row) {
+    return new Snapshot(streamId, row.getLong("seq"), row.getString("state"));
+  }
+
+  /** Runs on the writer context: starts shared transactions while there is room and work. */
+  private void flush() {
+    while (inFlight < config.maxConcurrentAppends() && !queue.isEmpty()) {
+      List<PendingAppend> batch = new ArrayList<>();
+      int events = 0;
+      while (!queue.isEmpty() && (batch.isEmpty()
+          || events + queue.peek().append().events().size() <= config.maxBatchEvents())) {
+        PendingAppend next = queue.poll();
+        events += next.append().events().size();
+        batch.add(next);
+      }
+      inFlight++;
+      write(batch).onComplete(done -> {
+        inFlight--;
+        flush();
+      });
+    }
+  }
+
+  /** Writes a batch and settles every append in it; never fails itself. */
+  private Future<Void> write(List<PendingAppend> batch) {
+    return pool.withTransaction(conn -> insert(conn, batch))
+        .transform(result -> {
+          if (result.succeeded()) {
+            batch.forEach(PendingAppend::succeed);
+            return Future.succeededFuture();
+          }
+          if (result.cause() instanceof Conflicts conflicts) {
+            List<PendingAppend> rest = new ArrayList<>(batch.size());
+            for (PendingAppend pending : batch) {
+              StreamAppend append = pending.append();
+              if (conflicts.streams().contains(append.streamId())) {
+                log.debug("Append to {} at seq {} lost to another writer", append.streamId(), append.expectedSeq());
+                pending.fail(new AppendConflictException(append.streamId(), append.expectedSeq()));
+              } else {
+                rest.add(pending);
+              }
+            }
+            return rest.isEmpty() ? Future.succeededFuture() : write(rest);
+          }
+          log.warn("Shared append of {} streams failed: {}", batch.size(), result.cause().toString());
+          batch.forEach(pending -> pending.fail(result.cause()));
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> insert(SqlConnection conn, List<PendingAppend> batch) {
+    int total = batch.stream().mapToInt(pending -> pending.append().events().size()).sum();
+    String[] streams = new String[total];
+    Long[] seqs = new Long[total];
+    String[] types = new String[total];
+    String[] payloads = new String[total];
+    List<Snapshot> snapshots = new ArrayList<>();
+    int i = 0;
+    for (PendingAppend pending : batch) {
+      StreamAppend append = pending.append();
+      long seq = append.expectedSeq();
+      for (NewEvent event : append.events()) {
+        streams[i] = append.streamId();
+        seqs[i] = ++seq;
+        types[i] = event.type();
+        payloads[i] = event.payload();
+        i++;
+      }
+      if (append.snapshot() != null) {
+        snapshots.add(append.snapshot());
+      }
+    }
+    Tuple params = Tuple.tuple().addArrayOfString(streams).addArrayOfLong(seqs).addArrayOfString(types)
+        .addArrayOfString(payloads).addString(metadata);
+    return conn.preparedQuery(INSERT_EVENTS).execute(params)
+        .compose(inserted -> inserted.rowCount() == total ? Future.<Void>succeededFuture() : conflictsIn(conn, batch))
+        .compose(eventsWritten -> snapshots.isEmpty() ? Future.<Void>succeededFuture() : upsert(conn, snapshots));
+  }
+
+  /** After a short insert: the streams that did not get all their rows, counted from this transaction's own. */
+  private Future<Void> conflictsIn(SqlConnection conn, List<PendingAppend> batch) {
+    return conn.query(COUNT_OWN_ROWS).execute().compose(rows -> {
+      Map<String, Long> written = new HashMap<>();
+      rows.forEach(row -> written.put(row.getString("stream_id"), row.getLong("n")));
+      Map<String, Long> expected = new HashMap<>();
+      batch.forEach(pending -> expected.merge(pending.append().streamId(),
+          (long) pending.append().events().size(), Long::sum));
+      Set<String> conflicting = new HashSet<>();
+      expected.forEach((stream, count) -> {
+        if (!count.equals(written.getOrDefault(stream, 0L))) {
+          conflicting.add(stream);
+        }
+      });
+      return Future.failedFuture(new Conflicts(conflicting));
+    });
+  }
+
+  private Future<Void> upsert(SqlConnection conn, List<Snapshot> snapshots) {
+    String[] streams = snapshots.stream().map(Snapshot::streamId).toArray(String[]::new);
+    Long[] seqs = snapshots.stream().map(Snapshot::seq).toArray(Long[]::new);
+    String[] states = snapshots.stream().map(Snapshot::state).toArray(String[]::new);
+    Tuple params = Tuple.tuple().addArrayOfString(streams).addArrayOfLong(seqs).addArrayOfString(states);
+    return conn.preparedQuery(UPSERT_SNAPSHOTS).execute(params).mapEmpty();
+  }
+
+  private record PendingAppend(StreamAppend append, Context caller, Promise<Void> promise) {
+    void succeed() {
+      caller.runOnContext(v -> promise.complete());
+    }
+
+    void fail(Throwable cause) {
+      caller.runOnContext(v -> promise.fail(cause));
+    }
+  }
+
+  /** Signals, inside the transaction, that some streams lost rows to another writer; it is rolled back. */
+  private static final class Conflicts extends RuntimeException {
+    private final Set<String> streams;
+
+    Conflicts(Set<String> streams) {
+      super("conflicting streams " + streams, null, false, false);
+      this.streams = streams;
+    }
+
+    Set<String> streams() {
+      return streams;
+    }
+  }
+}
