@@ -1,0 +1,206 @@
+package io.tally;
+
+import io.tally.config.ConfigLoader;
+import io.tally.config.Role;
+import io.tally.config.TallyConfig;
+import io.tally.journal.EmbeddedDatabase;
+import io.tally.journal.Journal;
+import io.tally.journal.Migrations;
+import io.tally.query.HistoryVerticle;
+import io.tally.shard.CommandGateway;
+import io.tally.shard.CommandSender;
+import io.tally.shard.ShardManager;
+import io.tally.web.HttpVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: read the configuration, start PostgreSQL if none is configured, start Vert.x, migrate the
+ * journal, then deploy the roles this node plays. {@code java -jar tally.jar postgres} instead serves only the
+ * embedded PostgreSQL, for a cluster of nodes on one machine.
+ */
+public final class Tally {
+
+  private static final Logger log = LoggerFactory.getLogger(Tally.class);
+
+  private final TallyConfig config;
+  private final EmbeddedDatabase embedded;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final ShardManager shards;
+  private final List<String> frontDeployments;
+  private final List<String> backDeployments;
+  private final List<HttpVerticle> httpServers;
+
+  private Tally(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Pool pool, ShardManager shards,
+      List<String> frontDeployments, List<String> backDeployments, List<HttpVerticle> httpServers) {
+    this.config = config;
+    this.embedded = embedded;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.shards = shards;
+    this.frontDeployments = frontDeployments;
+    this.backDeployments = backDeployments;
+    this.httpServers = httpServers;
+  }
+
+  public static void main(String[] args) {
+    Vertx bootstrap = Vertx.vertx();
+    TallyConfig config;
+    try {
+      config = ConfigLoader.load(bootstrap, System.getenv()).await();
+    } catch (Exception e) {
+      System.err.println("Tally cannot start: " + e.getMessage());
+      bootstrap.close();
+      System.exit(2);
+      return;
+    } finally {
+      bootstrap.close();
+    }
+    try {
+      if (args.length > 0 && args[0].equals("postgres")) {
+        servePostgres(config);
+      } else {
+        Tally tally = start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(tally::stopAndWait, "tally-shutdown"));
+      }
+    } catch (Exception e) {
+      log.error("Tally cannot start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
+  }
+
+  /** Starts a node; blocks the calling thread (never an event loop) until it serves or has failed. */
+  public static Tally start(TallyConfig config) throws Exception {
+    log.info("Starting node {} with roles {}", config.nodeId(), config.roles());
+    EmbeddedDatabase embedded = null;
+    String url = config.postgres().url().orElse(null);
+    if (url == null) {
+      embedded = EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
+      url = embedded.url();
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.postgres().poolSize()).setShared(false))
+        .connectingTo(PgConnectOptions.fromUri(url).setCachePreparedStatements(true).setPipeliningLimit(256))
+        .using(vertx)
+        .build();
+    try {
+      Migrations.apply(pool).await();
+      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId());
+      CommandSender sender = new CommandSender(vertx, config.shards());
+      ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal());
+      List<String> back = new ArrayList<>();
+      List<String> front = new ArrayList<>();
+      List<HttpVerticle> servers = new CopyOnWriteArrayList<>();
+      if (config.has(Role.AGGREGATE)) {
+        shards.start().await();
+        back.add(vertx.deployVerticle(new CommandGateway(sender)).await());
+      }
+      if (config.has(Role.QUERY)) {
+        back.add(vertx.deployVerticle(new HistoryVerticle(journal)).await());
+      }
+      if (config.has(Role.WEB)) {
+        int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+        front.add(vertx.deployVerticle(() -> {
+          HttpVerticle server = new HttpVerticle(config.http(), sender, shards::ready);
+          servers.add(server);
+          return server;
+        }, new DeploymentOptions().setInstances(instances)).await());
+        log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.http().host(),
+            servers.getFirst().actualPort());
+      }
+      return new Tally(config, embedded, vertx, pool, shards, front, back, servers);
+    } catch (Exception e) {
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+
+  public TallyConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The HTTP port this node listens on, or -1 without the web role. */
+  public int httpPort() {
+    return httpServers.isEmpty() ? -1 : httpServers.getFirst().actualPort();
+  }
+
+  /** The PostgreSQL client pool of this node's journal. */
+  public Pool pool() {
+    return pool;
+  }
+
+  /**
+   * Stops in the order that loses nothing: stop taking HTTP requests, hand off the shards (appends in flight are
+   * finished and answered), then close the database.
+   */
+  public Future<Void> stop() {
+    log.info("Stopping node {}", config.nodeId());
+    return undeploy(frontDeployments)
+        .compose(v -> shards.stop())
+        .compose(v -> undeploy(backDeployments))
+        .compose(v -> pool.close())
+        .eventually(() -> vertx.close())
+        .onComplete(done -> {
+          if (embedded != null) {
+            try {
+              embedded.close();
+            } catch (Exception e) {
+              log.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+          }
+          log.info("Node {} stopped", config.nodeId());
+        });
+  }
+
+  private void stopAndWait() {
+    CountDownLatch stopped = new CountDownLatch(1);
+    stop().onComplete(done -> stopped.countDown());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Future<Void> undeploy(List<String> deployments) {
+    List<Future<Void>> undeployed = deployments.stream().map(vertx::undeploy).toList();
+    return Future.join(undeployed).mapEmpty();
+  }
+
+  /** Serves only the embedded PostgreSQL until the process is stopped: a shared journal for local clusters. */
+  private static void servePostgres(TallyConfig config) throws Exception {
+    int port = config.postgres().embeddedPort() == 0 ? 5432 : config.postgres().embeddedPort();
+    EmbeddedDatabase database = EmbeddedDatabase.start(config.postgres().dataDir(), port);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        database.close();
+      } catch (Exception e) {
+        log.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }, "postgres-shutdown"));
+    log.info("PostgreSQL ready: {}", database.url());
+    new CountDownLatch(1).await();
+  }
+
+}

@@ -1,0 +1,42 @@
+package io.tally.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** The whole configuration of one node, parsed and validated once at start-up. */
+public record TallyConfig(String nodeId, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
+    JournalConfig journal, ShardConfig shards) {
+
+  public TallyConfig {
+    roles = Set.copyOf(roles);
+  }
+
+  public boolean has(Role role) {
+    return roles.contains(role);
+  }
+
+  /** Parses the merged configuration; throws {@link ConfigException} naming the first bad key. */
+  public static TallyConfig from(JsonObject json) {
+    Section root = Section.root(json);
+    Section node = root.section("node");
+    String nodeId = node.text("id", "node-" + UUID.randomUUID().toString().substring(0, 8));
+    if (!nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+      throw new ConfigException(node.key("id"), "must match [A-Za-z0-9._:-]{1,64}");
+    }
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    for (String role : root.list("roles", List.of("web", "aggregate", "query"))) {
+      roles.add(Role.parse(root.key("roles"), role));
+    }
+    if (roles.isEmpty()) {
+      throw new ConfigException(root.key("roles"), "must name at least one of web, aggregate, query");
+    }
+    return new TallyConfig(nodeId, roles,
+        HttpConfig.from(root.section("http")),
+        PostgresConfig.from(root.section("postgres")),
+        JournalConfig.from(root.section("journal")),
+        ShardConfig.from(root.section("shards")));
+  }
+}

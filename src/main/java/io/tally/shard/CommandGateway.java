@@ -1,0 +1,42 @@
+package io.tally.shard;
+
+import io.tally.Addresses;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The public command address for sibling services ({@code tally.pool.command}, DESIGN §5). Answers with the HTTP
+ * body on success; failures are {@code ReplyException}s whose failure code is the HTTP status and whose message is
+ * the error code.
+ */
+public final class CommandGateway extends VerticleBase {
+
+  private final CommandSender sender;
+
+  public CommandGateway(CommandSender sender) {
+    this.sender = sender;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.eventBus().<Object>consumer(Addresses.POOL_COMMAND, this::handle).completion();
+  }
+
+  private void handle(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject body)) {
+      message.fail(400, "invalid_request");
+      return;
+    }
+    sender.send(body).onSuccess(reply -> {
+      if (reply.succeeded()) {
+        message.reply(reply.body(), new DeliveryOptions().addHeader(Reply.STATUS_HEADER,
+            Integer.toString(reply.status())));
+      } else {
+        message.fail(reply.status(), reply.body().getString("error"));
+      }
+    });
+  }
+}

@@ -1,0 +1,250 @@
+package io.tally.shard;
+
+import io.tally.config.JournalConfig;
+import io.tally.config.ShardConfig;
+import io.tally.journal.Journal;
+import io.tally.journal.NewEvent;
+import io.tally.journal.Snapshot;
+import io.tally.journal.StreamAppend;
+import io.tally.journal.StreamHistory;
+import io.tally.pool.Decision;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolCommand;
+import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.Release;
+import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolDecider;
+import io.tally.pool.PoolEvent;
+import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.Reservation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pool in memory on its shard's context. Commands are decided one at a time in arrival order; while the
+ * pool's append is in flight, newly arrived commands wait and are then decided together into the next append
+ * (group commit per pool). Nothing is answered before the events it depends on are committed.
+ *
+ * <p>If an append fails, the pool's in-memory state can no longer be trusted (another writer may own the stream,
+ * or the commit's outcome is unknown): every waiting command is answered "retry" and the entity forgets itself, so
+ * the next command reloads the pool from the journal. Retrying is safe because commands are idempotent.
+ */
+final class PoolEntity {
+
+  private static final Logger log = LoggerFactory.getLogger(PoolEntity.class);
+
+  /** A request waiting for its answer. */
+  record Pending(ShardRequest request, Consumer<Reply> reply) {
+  }
+
+  private final String poolId;
+  private final Journal journal;
+  private final ShardConfig shardConfig;
+  private final JournalConfig journalConfig;
+  private final Consumer<PoolEntity> forget;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+
+  private Pool state;
+  private long version;
+  private long eventsSinceSnapshot;
+  private boolean loaded;
+  private boolean busy;
+  private boolean retired;
+  private long lastUsedNanos = System.nanoTime();
+
+  PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
+      Consumer<PoolEntity> forget) {
+    this.poolId = poolId;
+    this.journal = journal;
+    this.shardConfig = shardConfig;
+    this.journalConfig = journalConfig;
+    this.forget = forget;
+  }
+
+  String poolId() {
+    return poolId;
+  }
+
+  boolean idleSince(long nanos) {
+    return !busy && queue.isEmpty() && lastUsedNanos < nanos;
+  }
+
+  boolean busy() {
+    return busy || !queue.isEmpty();
+  }
+
+  void submit(Pending pending) {
+    lastUsedNanos = System.nanoTime();
+    if (loaded && pending.request() instanceof ShardRequest.Read) {
+      // the confirmed state holds every acknowledged write, so a read need not wait for an append in flight
+      pending.reply().accept(read());
+      return;
+    }
+    queue.add(pending);
+    if (!busy) {
+      run();
+    }
+  }
+
+  /** Answers everything still waiting with "retry": the shard is being handed to another node. */
+  void retire() {
+    retired = true;
+    if (!busy) {
+      failQueued();
+    }
+  }
+
+  private void run() {
+    if (retired) {
+      failQueued();
+      return;
+    }
+    if (!loaded) {
+      load();
+      return;
+    }
+    while (!queue.isEmpty()) {
+      if (!decideBatch()) {
+        return; // an append is in flight; its completion continues the loop
+      }
+    }
+    if (state == null) {
+      forget.accept(this); // an undefined pool is not worth memory
+    }
+  }
+
+  private void load() {
+    busy = true;
+    journal.load(poolId).onComplete(result -> {
+      busy = false;
+      if (result.failed()) {
+        log.warn("Could not load pool {}: {}", poolId, result.cause().toString());
+        abandon();
+        return;
+      }
+      restore(result.result());
+      run();
+    });
+  }
+
+  private void restore(StreamHistory history) {
+    Pool pool = history.snapshot().map(snapshot -> StoredForm.restore(snapshot.state())).orElse(null);
+    pool = PoolDecider.replay(pool, history.tail().stream().map(StoredForm::decode).toList());
+    state = pool;
+    version = history.version();
+    eventsSinceSnapshot = history.tail().size();
+    loaded = true;
+    log.debug("Loaded pool {} at seq {} ({} events after the snapshot)", poolId, version, eventsSinceSnapshot);
+  }
+
+  /**
+   * Decides up to {@code maxCommandsPerAppend} waiting commands against the confirmed state. Returns true when
+   * they were answered at once (no events), false when their append is in flight.
+   */
+  private boolean decideBatch() {
+    Pool working = state;
+    List<PoolEvent> events = new ArrayList<>();
+    List<Pending> answered = new ArrayList<>();
+    List<Reply> replies = new ArrayList<>();
+    while (!queue.isEmpty() && answered.size() < shardConfig.maxCommandsPerAppend()) {
+      Pending pending = queue.poll();
+      Reply reply;
+      if (pending.request() instanceof ShardRequest.Decide(PoolCommand command)) {
+        Decision decision = PoolDecider.decide(working, command);
+        if (decision instanceof Decision.Accepted(List<PoolEvent> accepted)) {
+          working = PoolDecider.replay(working, accepted);
+          events.addAll(accepted);
+          reply = success(command, accepted, working, version + events.size());
+        } else {
+          reply = Reply.rejected(((Decision.Rejected) decision).rejection());
+        }
+      } else {
+        reply = working == null ? notFound() : Reply.ok(Views.pool(working, version + events.size()));
+      }
+      answered.add(pending);
+      replies.add(reply);
+    }
+    if (events.isEmpty()) {
+      answer(answered, replies);
+      return true;
+    }
+    append(working, events, answered, replies);
+    return false;
+  }
+
+  private void append(Pool next, List<PoolEvent> events, List<Pending> answered, List<Reply> replies) {
+    busy = true;
+    long expected = version;
+    long afterAppend = eventsSinceSnapshot + events.size();
+    boolean snapshot = afterAppend >= Math.max(journalConfig.snapshotEvery(), next.reservations().size() / 2);
+    List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
+    Snapshot snap = snapshot ? new Snapshot(poolId, expected + events.size(), StoredForm.snapshot(next)) : null;
+    journal.append(new StreamAppend(poolId, expected, stored, snap)).onComplete(result -> {
+      busy = false;
+      if (result.failed()) {
+        log.debug("Append to {} at seq {} failed: {}", poolId, expected, result.cause().toString());
+        answer(answered, replies.stream().map(r -> retry()).toList());
+        abandon();
+        return;
+      }
+      state = next;
+      version = expected + events.size();
+      eventsSinceSnapshot = snapshot ? 0 : afterAppend;
+      log.debug("Appended {} events to {} at seq {}", events.size(), poolId, version);
+      answer(answered, replies);
+      run();
+    });
+  }
+
+  private Reply success(PoolCommand command, List<PoolEvent> events, Pool pool, long newVersion) {
+    return switch (command) {
+      case DefinePool define -> Reply.created(Views.pool(pool, newVersion));
+      case ChangePool change -> Reply.ok(Views.pool(pool, newVersion));
+      case Reserve reserve -> {
+        if (!events.isEmpty() && events.getFirst() instanceof CapacityReserved reserved) {
+          Reservation reservation = new Reservation(reserved.reservationId(), reserved.orderId(), reserved.units());
+          yield Reply.created(Views.reservation(pool, reservation));
+        }
+        // a repeated orderId gets the reservation it already holds
+        yield Reply.ok(Views.reservation(pool, pool.reservationOf(reserve.orderId()).orElseThrow()));
+      }
+      case Release release -> Reply.ok(Views.released(release.reservationId()));
+    };
+  }
+
+  private Reply read() {
+    return state == null ? notFound() : Reply.ok(Views.pool(state, version));
+  }
+
+  private Reply notFound() {
+    return Reply.error(404, "pool_not_found", "pool '" + poolId + "' does not exist");
+  }
+
+  private static Reply retry() {
+    return Reply.error(503, "retry", "the pool moved or its journal write did not complete; retry");
+  }
+
+  private void answer(List<Pending> answered, List<Reply> replies) {
+    for (int i = 0; i < answered.size(); i++) {
+      answered.get(i).reply().accept(replies.get(i));
+    }
+  }
+
+  /** Drops the in-memory state after a failure; whatever waits is told to retry. */
+  private void abandon() {
+    failQueued();
+    forget.accept(this);
+  }
+
+  private void failQueued() {
+    Pending pending;
+    while ((pending = queue.poll()) != null) {
+      pending.reply().accept(retry());
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.tally.shard;
+
+import io.tally.pool.InvalidCommand;
+import io.tally.pool.PoolCommand;
+import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.Release;
+import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolStatus;
+import io.tally.pool.Slot;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * What a shard is asked: decide a command, or read a pool. Built from the JSON of the event-bus contract (DESIGN §5)
+ * with strict checks, so a wrong type or a missing field is refused with a code that names the field.
+ */
+public sealed interface ShardRequest {
+
+  String poolId();
+
+  record Decide(PoolCommand command) implements ShardRequest {
+    @Override
+    public String poolId() {
+      return command.poolId();
+    }
+  }
+
+  record Read(String poolId) implements ShardRequest {
+    public Read {
+      if (!io.tally.pool.Ids.isPoolId(poolId)) {
+        throw new InvalidCommand("invalid_pool_id", "poolId must match [A-Za-z0-9._:-]{1,128}");
+      }
+    }
+  }
+
+  /** @throws InvalidCommand naming the first field that is missing or malformed */
+  static ShardRequest fromJson(JsonObject json) {
+    String type = text(json, "type", "invalid_type");
+    return switch (type) {
+      case "define" -> new Decide(new DefinePool(text(json, "poolId", "invalid_pool_id"),
+          integer(json, "capacity", "invalid_capacity", null), slot(json.getValue("slot")), regions(json)));
+      case "change" -> new Decide(new ChangePool(text(json, "poolId", "invalid_pool_id"),
+          optionalInteger(json, "capacity", "invalid_capacity"), status(json)));
+      case "reserve" -> new Decide(new Reserve(text(json, "poolId", "invalid_pool_id"),
+          text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1)));
+      case "release" -> new Decide(new Release(text(json, "reservationId", "invalid_reservation_id")));
+      case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
+      default -> throw new InvalidCommand("invalid_type",
+          "type must be one of define, change, reserve, release, get");
+    };
+  }
+
+  private static String text(JsonObject json, String field, String code) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      throw new InvalidCommand(code, field + " is required");
+    }
+    if (!(value instanceof String text)) {
+      throw new InvalidCommand(code, field + " must be a string");
+    }
+    return text;
+  }
+
+  private static int integer(JsonObject json, String field, String code, Integer defaultValue) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      if (defaultValue == null) {
+        throw new InvalidCommand(code, field + " is required");
+      }
+      return defaultValue;
+    }
+    return toInt(value, field, code);
+  }
+
+  private static OptionalInt optionalInteger(JsonObject json, String field, String code) {
+    Object value = json.getValue(field);
+    return value == null ? OptionalInt.empty() : OptionalInt.of(toInt(value, field, code));
+  }
+
+  private static int toInt(Object value, String field, String code) {
+    if (value instanceof Integer number) {
+      return number;
+    }
+    if (value instanceof Long || value instanceof java.math.BigInteger) {
+      throw new InvalidCommand(code, field + " is out of range");
+    }
+    if (value instanceof Number number) {
+      double d = number.doubleValue();
+      if (d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE) {
+        return (int) d;
+      }
+    }
+    throw new InvalidCommand(code, field + " must be a whole number");
+  }
+
+  private static Slot slot(Object value) {
+    if (!(value instanceof JsonObject slot)) {
+      throw new InvalidCommand("invalid_slot", value == null ? "slot is required"
+          : "slot must be an object with start and end");
+    }
+    return new Slot(instant(slot, "start"), instant(slot, "end"));
+  }
+
+  private static Instant instant(JsonObject slot, String field) {
+    String text = text(slot, field, "invalid_slot");
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidCommand("invalid_slot",
+          "slot." + field + " must be an ISO-8601 date-time with an offset, such as 2026-12-01T10:00:00Z");
+    }
+  }
+
+  private static List<String> regions(JsonObject json) {
+    Object value = json.getValue("regions");
+    if (!(value instanceof JsonArray array)) {
+      throw new InvalidCommand("invalid_regions", value == null ? "regions is required"
+          : "regions must be an array of strings");
+    }
+    List<String> regions = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String region)) {
+        throw new InvalidCommand("invalid_regions", "regions must be an array of strings");
+      }
+      regions.add(region);
+    }
+    return regions;
+  }
+
+  private static Optional<PoolStatus> status(JsonObject json) {
+    Object value = json.getValue("status");
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (!(value instanceof String text)) {
+      throw new InvalidCommand("invalid_status", "status must be \"open\" or \"closed\"");
+    }
+    return Optional.of(PoolStatus.fromWireName(text).orElseThrow(
+        () -> new InvalidCommand("invalid_status", "status must be \"open\" or \"closed\"")));
+  }
+}

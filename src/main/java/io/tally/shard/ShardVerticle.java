@@ -1,0 +1,115 @@
+package io.tally.shard;
+
+import io.tally.Addresses;
+import io.tally.config.JournalConfig;
+import io.tally.config.ShardConfig;
+import io.tally.journal.Journal;
+import io.tally.pool.InvalidCommand;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns one shard on this node: consumes {@code tally.shard.<n>}, keeps the shard's pools in memory (loaded on
+ * first use, dropped when idle) and runs each pool's commands on this verticle's context, one at a time.
+ *
+ * <p>Stopping is a handoff: the consumer is unregistered first so no new command arrives, appends in flight are
+ * finished and answered, and commands still waiting are answered "retry" so that senders take them to the new
+ * owner.
+ */
+public final class ShardVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ShardVerticle.class);
+
+  private final int shard;
+  private final Journal journal;
+  private final ShardConfig shardConfig;
+  private final JournalConfig journalConfig;
+  private final Map<String, PoolEntity> entities = new HashMap<>();
+  private MessageConsumer<JsonObject> consumer;
+  private long evictionTimer;
+  private Promise<Void> drained;
+
+  public ShardVerticle(int shard, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig) {
+    this.shard = shard;
+    this.journal = journal;
+    this.shardConfig = shardConfig;
+    this.journalConfig = journalConfig;
+  }
+
+  @Override
+  public Future<?> start() {
+    long period = Math.max(10, Math.min(shardConfig.idleEviction().toMillis() / 4, 30_000));
+    evictionTimer = vertx.setPeriodic(period, tick -> evictIdle());
+    consumer = vertx.eventBus().consumer(Addresses.shard(shard), this::handle);
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(evictionTimer);
+    return consumer.unregister().compose(unregistered -> {
+      new ArrayList<>(entities.values()).forEach(PoolEntity::retire);
+      drained = Promise.promise();
+      checkDrained();
+      return drained.future();
+    });
+  }
+
+  /** How many pools this shard holds in memory now. */
+  int poolsInMemory() {
+    return entities.size();
+  }
+
+  private void handle(Message<JsonObject> message) {
+    ShardRequest request;
+    try {
+      request = ShardRequest.fromJson(message.body());
+    } catch (InvalidCommand invalid) {
+      reply(message, Reply.rejected(invalid.rejection()));
+      return;
+    }
+    PoolEntity entity = entities.computeIfAbsent(request.poolId(),
+        poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, this::forget));
+    entity.submit(new PoolEntity.Pending(request, reply -> reply(message, reply)));
+  }
+
+  private void reply(Message<JsonObject> message, Reply reply) {
+    if (reply.status() == 503) {
+      message.fail(503, reply.body().getString("error"));
+    } else {
+      message.reply(reply.body(), new DeliveryOptions().addHeader(Reply.STATUS_HEADER,
+          Integer.toString(reply.status())));
+    }
+    checkDrained();
+  }
+
+  private void forget(PoolEntity entity) {
+    entities.remove(entity.poolId(), entity);
+    checkDrained();
+  }
+
+  private void evictIdle() {
+    long cutoff = System.nanoTime() - shardConfig.idleEviction().toNanos();
+    int before = entities.size();
+    entities.values().removeIf(entity -> entity.idleSince(cutoff));
+    if (entities.size() != before) {
+      log.debug("Shard {} evicted {} idle pools", shard, before - entities.size());
+    }
+  }
+
+  private void checkDrained() {
+    if (drained != null && entities.values().stream().noneMatch(PoolEntity::busy)) {
+      drained.tryComplete();
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.tally.shard;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tally.journal.NewEvent;
+import io.tally.journal.RecordedEvent;
+import io.tally.pool.Ids;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolEvent;
+import io.tally.pool.PoolEvent.CapacityChanged;
+import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.PoolClosed;
+import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.PoolReopened;
+import io.tally.pool.PoolEvent.ReservationReleased;
+import io.tally.pool.PoolStatus;
+import io.tally.pool.Reservation;
+import io.tally.pool.Slot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * How pools are stored: the one registry of event type names ({@code capacity.reserved.v1}, ...) with their JSON
+ * payloads, and the snapshot format. Names and fields here are the journal's schema; Java class names are never
+ * stored. A change to a stored shape adds a new version and an upcaster for the old one, never an edit.
+ */
+public final class StoredForm {
+
+  public static final String POOL_DEFINED = "pool.defined.v1";
+  public static final String CAPACITY_CHANGED = "capacity.changed.v1";
+  public static final String POOL_CLOSED = "pool.closed.v1";
+  public static final String POOL_REOPENED = "pool.reopened.v1";
+  public static final String CAPACITY_RESERVED = "capacity.reserved.v1";
+  public static final String RESERVATION_RELEASED = "reservation.released.v1";
+
+  private static final int SNAPSHOT_VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StoredForm() {
+  }
+
+  public static NewEvent encode(PoolEvent event) {
+    ObjectNode payload = JSON.createObjectNode();
+    String type = switch (event) {
+      case PoolDefined defined -> {
+        payload.put("poolId", defined.poolId());
+        payload.put("capacity", defined.capacity());
+        payload.set("slot", slot(defined.slot()));
+        ArrayNode regions = payload.putArray("regions");
+        defined.regions().forEach(regions::add);
+        yield POOL_DEFINED;
+      }
+      case CapacityChanged changed -> {
+        payload.put("capacity", changed.capacity());
+        yield CAPACITY_CHANGED;
+      }
+      case PoolClosed closed -> POOL_CLOSED;
+      case PoolReopened reopened -> POOL_REOPENED;
+      case CapacityReserved reserved -> {
+        payload.put("reservationId", reserved.reservationId());
+        payload.put("orderId", reserved.orderId());
+        payload.put("units", reserved.units());
+        yield CAPACITY_RESERVED;
+      }
+      case ReservationReleased released -> {
+        payload.put("reservationId", released.reservationId());
+        payload.put("units", released.units());
+        yield RESERVATION_RELEASED;
+      }
+    };
+    return new NewEvent(type, write(payload));
+  }
+
+  public static PoolEvent decode(String type, String payload) {
+    JsonNode json = read(payload);
+    return switch (type) {
+      case POOL_DEFINED -> new PoolDefined(json.path("poolId").asText(), json.path("capacity").asInt(),
+          slot(json.path("slot")), strings(json.path("regions")));
+      case CAPACITY_CHANGED -> new CapacityChanged(json.path("capacity").asInt());
+      case POOL_CLOSED -> new PoolClosed();
+      case POOL_REOPENED -> new PoolReopened();
+      case CAPACITY_RESERVED -> new CapacityReserved(json.path("reservationId").asText(),
+          json.path("orderId").asText(), json.path("units").asInt());
+      case RESERVATION_RELEASED -> new ReservationReleased(json.path("reservationId").asText(),
+          json.path("units").asInt());
+      default -> throw new IllegalStateException("unknown event type '" + type + "' in the journal");
+    };
+  }
+
+  public static PoolEvent decode(RecordedEvent event) {
+    return decode(event.type(), event.payload());
+  }
+
+  /** A pool's state as stored in {@code snapshots.state}; reservations keep only their number within the pool. */
+  public static String snapshot(Pool pool) {
+    ObjectNode state = JSON.createObjectNode();
+    state.put("v", SNAPSHOT_VERSION);
+    state.put("poolId", pool.poolId());
+    state.put("capacity", pool.capacity());
+    state.put("status", pool.status().wireName());
+    state.set("slot", slot(pool.slot()));
+    ArrayNode regions = state.putArray("regions");
+    pool.regions().forEach(regions::add);
+    state.put("issued", pool.reservationsIssued());
+    ArrayNode reservations = state.putArray("reservations");
+    for (Reservation reservation : pool.reservations().values()) {
+      ArrayNode entry = reservations.addArray();
+      entry.add(Ids.parseReservation(reservation.reservationId()).orElseThrow().number());
+      entry.add(reservation.orderId());
+      entry.add(reservation.units());
+    }
+    return write(state);
+  }
+
+  public static Pool restore(String snapshot) {
+    JsonNode state = read(snapshot);
+    int version = state.path("v").asInt();
+    if (version != SNAPSHOT_VERSION) {
+      throw new IllegalStateException("unknown snapshot version " + version);
+    }
+    String poolId = state.path("poolId").asText();
+    PMap<String, Reservation> reservations = HashTreePMap.empty();
+    PMap<String, String> orders = HashTreePMap.empty();
+    long reserved = 0;
+    for (JsonNode entry : state.path("reservations")) {
+      String reservationId = Ids.reservationId(poolId, entry.get(0).asLong());
+      Reservation reservation = new Reservation(reservationId, entry.get(1).asText(), entry.get(2).asInt());
+      reservations = reservations.plus(reservationId, reservation);
+      orders = orders.plus(reservation.orderId(), reservationId);
+      reserved += reservation.units();
+    }
+    PoolStatus status = PoolStatus.fromWireName(state.path("status").asText())
+        .orElseThrow(() -> new IllegalStateException("unknown status in snapshot of " + poolId));
+    return new Pool(poolId, state.path("capacity").asInt(), reserved, status, slot(state.path("slot")),
+        strings(state.path("regions")), state.path("issued").asLong(), reservations, orders);
+  }
+
+  /** Every stored event type name; a test checks that each one decodes. */
+  public static List<String> eventTypes() {
+    return List.of(POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED,
+        RESERVATION_RELEASED);
+  }
+
+  private static ObjectNode slot(Slot slot) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("start", slot.start().toString());
+    node.put("end", slot.end().toString());
+    return node;
+  }
+
+  private static Slot slot(JsonNode node) {
+    return new Slot(Instant.parse(node.path("start").asText()), Instant.parse(node.path("end").asText()));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> values = new ArrayList<>(array.size());
+    array.forEach(item -> values.add(item.asText()));
+    return values;
+  }
+
+  private static String write(JsonNode node) {
+    try {
+      return JSON.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode read(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable JSON in the journal: " + e.getOriginalMessage(), e);
+    }
+  }
+}
