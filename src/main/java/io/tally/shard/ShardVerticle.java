@@ -65,9 +65,11 @@ public final class ShardVerticle extends VerticleBase {
     });
   }
 
-  /** How many pools this shard holds in memory now. */
-  int poolsInMemory() {
-    return entities.size();
+  /** How many pools this shard holds in memory, counted on the shard's own context. */
+  Future<Integer> poolsInMemory() {
+    Promise<Integer> count = Promise.promise();
+    context.runOnContext(v -> count.complete(entities.size()));
+    return count.future();
   }
 
   private void handle(Message<JsonObject> message) {

@@ -1,0 +1,129 @@
+package io.tally.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tally.config.JournalConfig;
+import io.tally.support.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The event store against a real PostgreSQL: round trips, the (stream, seq) fence, shared appends, snapshots. */
+class JournalIT {
+
+  private Vertx vertx;
+  private Pool pool;
+  private Journal journal;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+        .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
+    Migrations.apply(pool).await();
+    journal = new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node");
+  }
+
+  @AfterEach
+  void stop() {
+    pool.close().await();
+    vertx.close().await();
+  }
+
+  @Test
+  void appendedEventsReadBackInOrderWithTheirMetadata() {
+    journal.append(new StreamAppend("s1", 0, events("a", "b", "c"), null)).await();
+
+    List<RecordedEvent> read = journal.read("s1", 0, 100).await();
+    assertEquals(List.of(1L, 2L, 3L), read.stream().map(RecordedEvent::seq).toList());
+    assertEquals(List.of("test.a.v1", "test.b.v1", "test.c.v1"), read.stream().map(RecordedEvent::type).toList());
+    assertEquals(new JsonObject().put("name", "b"), new JsonObject(read.get(1).payload()));
+    assertEquals("test-node", new JsonObject(read.get(1).metadata()).getString("node"));
+    assertEquals(List.of(3L), journal.read("s1", 2, 100).await().stream().map(RecordedEvent::seq).toList());
+
+    StreamHistory history = journal.load("s1").await();
+    assertTrue(history.snapshot().isEmpty());
+    assertEquals(3, history.version());
+    assertEquals(0, journal.load("never-written").await().version());
+  }
+
+  @Test
+  void anAppendAtATakenSeqIsRefusedAndAddsNothing() {
+    journal.append(new StreamAppend("s1", 0, events("a"), null)).await();
+
+    assertThrows(AppendConflictException.class,
+        () -> journal.append(new StreamAppend("s1", 0, events("x", "y"), null)).await());
+    assertEquals(List.of("test.a.v1"), journal.read("s1", 0, 100).await().stream().map(RecordedEvent::type)
+        .toList(), "the refused append kept none of its rows, not even the one at a free seq");
+
+    journal.append(new StreamAppend("s1", 1, events("b"), null)).await();
+    assertEquals(2, journal.load("s1").await().version());
+  }
+
+  @Test
+  void aSharedAppendFailsOnlyTheConflictingStream() {
+    journal.append(new StreamAppend("b", 0, events("first"), null)).await();
+
+    // one writer in flight: the three appends below queue behind the first and share one transaction
+    Future<Void> blocker = journal.append(new StreamAppend("blocker", 0, events("z"), null));
+    Future<Void> a = journal.append(new StreamAppend("a", 0, events("a1", "a2"), null));
+    Future<Void> b = journal.append(new StreamAppend("b", 0, events("stale1", "stale2"), null));
+    Future<Void> c = journal.append(new StreamAppend("c", 0, events("c1"), null));
+    Future.join(blocker, a, b, c).otherwiseEmpty().await();
+
+    assertTrue(blocker.succeeded() && a.succeeded() && c.succeeded());
+    assertInstanceOf(AppendConflictException.class, b.cause());
+    assertEquals(List.of("test.first.v1"), journal.read("b", 0, 10).await().stream().map(RecordedEvent::type)
+        .toList());
+    assertEquals(2, journal.load("a").await().version());
+    assertEquals(1, journal.load("c").await().version());
+    List<Row> txs = new ArrayList<>();
+    pool.query("SELECT DISTINCT tx_id::text FROM events WHERE stream_id IN ('a', 'c')").execute().await()
+        .forEach(txs::add);
+    assertEquals(1, txs.size(), "a and c were written by one transaction");
+  }
+
+  @Test
+  void loadingStartsFromTheLatestSnapshot() {
+    journal.append(new StreamAppend("s1", 0, events("a", "b"), new Snapshot("s1", 2, "{\"upTo\":2}"))).await();
+    journal.append(new StreamAppend("s1", 2, events("c"), null)).await();
+    journal.append(new StreamAppend("s1", 3, events("d"), new Snapshot("s1", 4, "{\"upTo\":4}"))).await();
+    journal.append(new StreamAppend("s1", 4, events("e", "f"), null)).await();
+
+    StreamHistory history = journal.load("s1").await();
+    assertEquals(4, history.snapshot().orElseThrow().seq());
+    assertEquals(new JsonObject().put("upTo", 4), new JsonObject(history.snapshot().orElseThrow().state()));
+    assertEquals(List.of(5L, 6L), history.tail().stream().map(RecordedEvent::seq).toList());
+    assertEquals(6, history.version());
+  }
+
+  @Test
+  void migrationsRunOnceAndAnEditedMigrationStopsStartUp() {
+    assertEquals(List.of(), Migrations.apply(pool).await(), "a second start applies nothing");
+
+    pool.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1").execute().await();
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> Migrations.apply(pool).await());
+    assertTrue(refused.getMessage().contains("V1__journal.sql was changed"), refused.getMessage());
+  }
+
+  private static List<NewEvent> events(String... names) {
+    List<NewEvent> events = new ArrayList<>();
+    for (String name : names) {
+      events.add(new NewEvent("test." + name + ".v1", new JsonObject().put("name", name).encode()));
+    }
+    return events;
+  }
+}

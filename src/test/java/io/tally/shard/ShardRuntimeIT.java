@@ -1,0 +1,221 @@
+package io.tally.shard;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tally.Addresses;
+import io.tally.config.JournalConfig;
+import io.tally.config.ShardConfig;
+import io.tally.journal.Journal;
+import io.tally.journal.Migrations;
+import io.tally.journal.RecordedEvent;
+import io.tally.journal.StreamHistory;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolDecider;
+import io.tally.support.Pools;
+import io.tally.support.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The entity runtime on a real journal: lazy loading, eviction and reload, snapshots, handoff on stop, and the
+ * journal fence when two verticles wrongly serve the same shard.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class ShardRuntimeIT {
+
+  private static final JournalConfig JOURNAL = new JournalConfig(5, 1_000, 2);
+
+  private io.vertx.sqlclient.Pool sql;
+  private Journal journal;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    sql = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+        .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
+    Migrations.apply(sql).await();
+    journal = new Journal(vertx, sql, JOURNAL, "test-node");
+  }
+
+  @AfterEach
+  void stop() {
+    sql.close().await();
+  }
+
+  @Test
+  void idlePoolsAreEvictedAndReloadExactly(Vertx vertx) {
+    ShardConfig config = shards(Duration.ofMillis(100));
+    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL);
+    vertx.deployVerticle(shard).await();
+    CommandSender sender = new CommandSender(vertx, config);
+
+    send(sender, define("evict-1", 10));
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(201, send(sender, reserve("evict-1", "o" + i)).status());
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> shard.poolsInMemory().await() == 0);
+
+    Reply next = send(sender, reserve("evict-1", "o4"));
+    assertEquals(201, next.status());
+    assertEquals("evict-1~4", next.body().getString("reservationId"), "numbering continues after a reload");
+    assertEquals(200, send(sender, reserve("evict-1", "o2")).status(), "idempotence survives a reload");
+    assertEquals(4, send(sender, get("evict-1")).body().getInteger("reserved"));
+    assertEquals(1, shard.poolsInMemory().await());
+  }
+
+  @Test
+  void poolsThatDoNotExistAreNotKeptInMemory(Vertx vertx) {
+    ShardConfig config = shards(Duration.ofMinutes(10));
+    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL);
+    vertx.deployVerticle(shard).await();
+    CommandSender sender = new CommandSender(vertx, config);
+
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      replies.add(sender.send(get("ghost-" + i)));
+      replies.add(sender.send(reserve("ghost-" + i, "o")));
+    }
+    Future.all(replies).await();
+    assertTrue(replies.stream().allMatch(reply -> reply.result().status() == 404));
+    assertEquals(0, shard.poolsInMemory().await());
+  }
+
+  @Test
+  void aSnapshotPlusItsTailRebuildsThePoolAsAFullReplayDoes(Vertx vertx) {
+    ShardConfig config = shards(Duration.ofMinutes(10));
+    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
+    CommandSender sender = new CommandSender(vertx, config);
+    send(sender, define("replay-1", 40));
+
+    Random random = new Random(42);
+    List<String> live = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      int pick = random.nextInt(10);
+      if (pick < 6) {
+        Reply reply = send(sender, reserve("replay-1", "order-" + i).put("units", 1 + random.nextInt(3)));
+        if (reply.status() == 201) {
+          live.add(reply.body().getString("reservationId"));
+        }
+      } else if (pick < 9 && !live.isEmpty()) {
+        send(sender, new JsonObject().put("type", "release").put("reservationId",
+            live.remove(random.nextInt(live.size()))));
+      } else {
+        send(sender, new JsonObject().put("type", "change").put("poolId", "replay-1")
+            .put("capacity", 20 + random.nextInt(40)));
+      }
+    }
+
+    StreamHistory history = journal.load("replay-1").await();
+    assertTrue(history.snapshot().isPresent(), "snapshots were taken along the way");
+    Pool fromSnapshot = PoolDecider.replay(StoredForm.restore(history.snapshot().orElseThrow().state()),
+        history.tail().stream().map(StoredForm::decode).toList());
+    List<RecordedEvent> all = journal.read("replay-1", 0, Integer.MAX_VALUE).await();
+    Pool fromScratch = PoolDecider.replay(null, all.stream().map(StoredForm::decode).toList());
+
+    assertEquals(fromScratch, fromSnapshot);
+    JsonObject served = send(sender, get("replay-1")).body();
+    assertEquals(fromScratch.reserved(), served.getLong("reserved"));
+    assertEquals(all.size(), served.getLong("version"));
+    assertEquals(live.size(), fromScratch.reservations().size());
+  }
+
+  @Test
+  void stoppingFinishesAppendsInFlightAndLosesNoAcknowledgement(Vertx vertx) throws Exception {
+    ShardConfig config = shards(Duration.ofMinutes(10));
+    String deployment = vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
+    CommandSender sender = new CommandSender(vertx, config);
+    send(sender, define("handoff-1", 10_000));
+
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      replies.add(vertx.eventBus().<JsonObject>request(Addresses.shard(0), reserve("handoff-1", "order-" + i))
+          .map(message -> message.body()));
+    }
+    vertx.undeploy(deployment).await();
+    Future.join(new ArrayList<>(replies)).otherwiseEmpty().await();
+
+    Set<String> acknowledged = new HashSet<>();
+    for (Future<JsonObject> reply : replies) {
+      if (reply.succeeded()) {
+        acknowledged.add(reply.result().getString("reservationId"));
+      } else {
+        ReplyException refused = (ReplyException) reply.cause();
+        assertTrue(refused.failureCode() == 503 || refused.failureType().name().equals("TIMEOUT")
+            || refused.failureType().name().equals("NO_HANDLERS"), refused.toString());
+      }
+    }
+    Set<String> journaled = new HashSet<>();
+    journal.read("handoff-1", 0, Integer.MAX_VALUE).await().stream()
+        .filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED))
+        .forEach(event -> journaled.add(new JsonObject(event.payload()).getString("reservationId")));
+    assertTrue(journaled.containsAll(acknowledged), "every acknowledged reservation is in the journal");
+  }
+
+  @Test
+  void twoOwnersOfOneShardCannotOverbookAPool(Vertx vertx) {
+    ShardConfig config = shards(Duration.ofMinutes(10));
+    // split ownership: two verticles, each with its own journal writer, consume the same shard address
+    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
+    vertx.deployVerticle(new ShardVerticle(0, new Journal(vertx, sql, JOURNAL, "impostor"), config, JOURNAL))
+        .await();
+    CommandSender sender = new CommandSender(vertx, config);
+    send(sender, define("split-1", 50));
+
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      replies.add(sender.send(reserve("split-1", "order-" + i)));
+    }
+    Future.all(replies).await();
+
+    long created = replies.stream().filter(reply -> reply.result().status() == 201).count();
+    assertTrue(replies.stream().allMatch(reply -> List.of(201, 409, 503).contains(reply.result().status())));
+    assertTrue(created <= 50);
+    List<RecordedEvent> events = journal.read("split-1", 0, Integer.MAX_VALUE).await();
+    long journaled = events.stream().filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED)).count();
+    assertTrue(journaled <= 50, "the journal never holds more than capacity: " + journaled);
+    assertTrue(journaled >= created, "every acknowledged reservation is journaled");
+    Set<String> orders = new HashSet<>();
+    events.stream().filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED))
+        .forEach(event -> assertTrue(orders.add(new JsonObject(event.payload()).getString("orderId"))));
+  }
+
+  private static ShardConfig shards(Duration idle) {
+    return new ShardConfig(1, idle, 1_000, Duration.ofSeconds(3), Duration.ofSeconds(20));
+  }
+
+  private static Reply send(CommandSender sender, JsonObject request) {
+    return sender.send(request).await();
+  }
+
+  private static JsonObject define(String poolId, int capacity) {
+    return Pools.definition(poolId, capacity).put("type", "define");
+  }
+
+  private static JsonObject reserve(String poolId, String orderId) {
+    return Pools.order(orderId, 1).put("type", "reserve").put("poolId", poolId);
+  }
+
+  private static JsonObject get(String poolId) {
+    return new JsonObject().put("type", "get").put("poolId", poolId);
+  }
+}

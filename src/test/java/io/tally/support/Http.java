@@ -1,0 +1,90 @@
+package io.tally.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+/** A small HTTP client for tests: real requests over loopback, answers as status plus JSON body. */
+public final class Http implements AutoCloseable {
+
+  /** An HTTP answer; {@code body} is the parsed JSON object, or null when the body was not one. */
+  public record Response(int status, JsonObject body, String raw, String contentType) {
+    public String error() {
+      return body == null ? null : body.getString("error");
+    }
+  }
+
+  private final Vertx vertx;
+  private final WebClient client;
+  private final boolean ownsVertx;
+
+  public Http(int port) {
+    this(Vertx.vertx(), port, true, 64);
+  }
+
+  public Http(Vertx vertx, int port, int connections) {
+    this(vertx, port, false, connections);
+  }
+
+  private Http(Vertx vertx, int port, boolean ownsVertx, int connections) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.client = WebClient.create(vertx,
+        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  public Future<Response> send(HttpMethod method, String path, Buffer body) {
+    var request = client.request(method, path);
+    Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendBuffer(body);
+    return sent.map(Http::toResponse);
+  }
+
+  public Response call(HttpMethod method, String path, String body) {
+    return send(method, path, body == null ? null : Buffer.buffer(body)).await();
+  }
+
+  public Response get(String path) {
+    return call(HttpMethod.GET, path, null);
+  }
+
+  public Response post(String path, JsonObject body) {
+    return call(HttpMethod.POST, path, body.encode());
+  }
+
+  public Response patch(String path, JsonObject body) {
+    return call(HttpMethod.PATCH, path, body.encode());
+  }
+
+  public Response delete(String path) {
+    return call(HttpMethod.DELETE, path, null);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    if (ownsVertx) {
+      vertx.close().await();
+    }
+  }
+
+  private static Response toResponse(HttpResponse<Buffer> response) {
+    Buffer buffer = response.body();
+    String raw = buffer == null ? "" : buffer.toString();
+    JsonObject json = null;
+    try {
+      Object value = raw.isEmpty() ? null : Json.decodeValue(raw);
+      json = value instanceof JsonObject object ? object : null;
+    } catch (RuntimeException notJson) {
+      json = null;
+    }
+    return new Response(response.statusCode(), json, raw, response.getHeader("content-type"));
+  }
+}
