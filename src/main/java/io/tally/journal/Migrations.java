@@ -41,8 +41,8 @@ public final class Migrations {
   /** Applies what is missing and returns the names of the scripts applied now. */
   public static Future<List<String>> apply(Pool pool) {
     List<Script> scripts = SCRIPTS.stream().map(Migrations::load).toList();
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(
-            Tuple.of(LOCK_KEY))
+    return pool.withTransaction(conn -> conn.query("SET LOCAL client_min_messages = warning").execute()
+        .compose(quiet -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY)))
         .compose(locked -> conn.query(resource("db/migration-history.sql")).execute())
         .compose(created -> conn.query("SELECT version, name, checksum FROM schema_migrations").execute())
         .compose(rows -> {
