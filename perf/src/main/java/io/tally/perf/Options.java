@@ -1,0 +1,239 @@
+package io.tally.perf;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The validated command line of {@link Bench}.
+ *
+ * <p>Every knob has a default that suits the two-core reference machine, so a bare run is meaningful; values are
+ * checked up front because a typo discovered after a minute of warm-up wastes the whole run.
+ */
+final class Options {
+
+  /** The measured phases, in the order they always run. */
+  enum Phase {
+    CEILING, SPREAD, HOT, FIXED;
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  static final String HELP = """
+      Usage: java -jar tally-perf.jar [options]
+             java -jar tally-perf.jar free-port
+
+      Drives a running Tally service with reservation traffic and reports throughput and latency.
+
+      Options:
+        --url URL            Tally base URL; repeatable or comma-separated, requests go round-robin
+                             (default http://127.0.0.1:8080)
+        --pg-url URL         PostgreSQL URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres; enables the
+                             ceiling phase (single-row autocommit inserts, plus pgbench when on PATH)
+        --pools N            pools for the spread and fixed phases (default 1000)
+        --duration S         measured seconds per phase (default 20)
+        --warmup S           warm-up seconds before each measurement (default 5)
+        --concurrency N      requests in flight during the spread and hot phases (default 256)
+        --connections N      HTTP connections per URL (default 64)
+        --rate R             requests/s for the fixed phase (default: half the measured spread rate)
+        --timeout S          seconds a request may wait for a pooled connection, and again for its answer;
+                             either expiry counts as a "timeout" error (default 10)
+        --phases LIST        comma-separated subset of ceiling,spread,hot,fixed; they always run in that order
+                             (default: all of them, ceiling only when --pg-url is given)
+        --out FILE           JSON summary (default perf/results/bench-<timestamp>.json)
+        --help               print this text
+
+      Subcommand:
+        free-port            print a free TCP port on 127.0.0.1 and exit
+      """;
+
+  List<Target> urls = new ArrayList<>();
+  PgUrl pgUrl;
+  int pools = 1000;
+  int durationSeconds = 20;
+  int warmupSeconds = 5;
+  int concurrency = 256;
+  int connections = 64;
+  Double rate;
+  int timeoutSeconds = 10;
+  Set<Phase> phases = EnumSet.allOf(Phase.class);
+  boolean phasesGiven;
+  Path out;
+  boolean help;
+
+  /** Thrown for a command line that cannot be run; the message says what to change. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  static Options parse(String[] args) throws UsageException {
+    Options options = new Options();
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        options.help = true;
+        continue;
+      }
+      if (!arg.startsWith("--")) {
+        throw new UsageException("unexpected argument: " + arg);
+      }
+      String name = arg;
+      String value;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new UsageException(name + " needs a value");
+        }
+        value = args[++i];
+      }
+      switch (name) {
+        case "--url" -> urls.add(value);
+        case "--pg-url" -> options.pgUrl = PgUrl.parse(value);
+        case "--pools" -> options.pools = positive(name, value);
+        case "--duration" -> options.durationSeconds = positive(name, value);
+        case "--warmup" -> options.warmupSeconds = nonNegative(name, value);
+        case "--concurrency" -> options.concurrency = positive(name, value);
+        case "--connections" -> options.connections = positive(name, value);
+        case "--rate" -> options.rate = positiveRate(value);
+        case "--timeout" -> options.timeoutSeconds = positive(name, value);
+        case "--phases" -> {
+          options.phases = phases(value);
+          options.phasesGiven = true;
+        }
+        case "--out" -> options.out = Path.of(value);
+        default -> throw new UsageException("unknown option: " + name);
+      }
+    }
+    if (options.help) {
+      return options;
+    }
+    if (urls.isEmpty()) {
+      urls.add("http://127.0.0.1:8080");
+    }
+    for (String list : urls) {
+      for (String url : list.split(",")) {
+        if (!url.isBlank()) {
+          options.urls.add(Target.parse(url.trim()));
+        }
+      }
+    }
+    if (options.urls.isEmpty()) {
+      throw new UsageException("--url names no URL");
+    }
+    if (options.pgUrl == null && options.phases.contains(Phase.CEILING)) {
+      if (options.phasesGiven) {
+        throw new UsageException("the ceiling phase needs --pg-url");
+      }
+      options.phases.remove(Phase.CEILING);
+    }
+    if (options.phases.contains(Phase.FIXED) && options.rate == null && !options.phases.contains(Phase.SPREAD)) {
+      throw new UsageException("the fixed phase needs --rate when the spread phase does not run");
+    }
+    if (options.out == null) {
+      String stamp = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+      options.out = Path.of("perf", "results", "bench-" + stamp + ".json");
+    }
+    return options;
+  }
+
+  private static int positive(String name, String value) throws UsageException {
+    int parsed = integer(name, value);
+    if (parsed < 1) {
+      throw new UsageException(name + " must be at least 1, got " + value);
+    }
+    return parsed;
+  }
+
+  private static int nonNegative(String name, String value) throws UsageException {
+    int parsed = integer(name, value);
+    if (parsed < 0) {
+      throw new UsageException(name + " must not be negative, got " + value);
+    }
+    return parsed;
+  }
+
+  private static int integer(String name, String value) throws UsageException {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + " needs a whole number, got " + value);
+    }
+  }
+
+  private static double positiveRate(String value) throws UsageException {
+    double parsed;
+    try {
+      parsed = Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException("--rate needs a number, got " + value);
+    }
+    if (!(parsed > 0) || Double.isInfinite(parsed)) {
+      throw new UsageException("--rate must be a positive number, got " + value);
+    }
+    return parsed;
+  }
+
+  private static Set<Phase> phases(String value) throws UsageException {
+    Set<Phase> phases = EnumSet.noneOf(Phase.class);
+    for (String part : value.split(",")) {
+      String label = part.trim().toLowerCase(Locale.ROOT);
+      if (label.isEmpty()) {
+        continue;
+      }
+      try {
+        phases.add(Phase.valueOf(label.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("unknown phase: " + part.trim() + " (known: ceiling,spread,hot,fixed)");
+      }
+    }
+    if (phases.isEmpty()) {
+      throw new UsageException("--phases names no phase");
+    }
+    return phases;
+  }
+
+  JsonObject toJson() {
+    JsonArray urlList = new JsonArray();
+    urls.forEach(url -> urlList.add(url.toString()));
+    JsonArray phaseList = new JsonArray();
+    phases.forEach(phase -> phaseList.add(phase.label()));
+    return new JsonObject()
+        .put("urls", urlList)
+        .put("pgUrl", pgUrl == null ? null : pgUrl.toString())
+        .put("pools", pools)
+        .put("durationSeconds", durationSeconds)
+        .put("warmupSeconds", warmupSeconds)
+        .put("concurrency", concurrency)
+        .put("connections", connections)
+        .put("rate", rate)
+        .put("timeoutSeconds", timeoutSeconds)
+        .put("phases", phaseList)
+        .put("out", out.toString());
+  }
+
+  boolean runs(Phase phase) {
+    return phases.contains(phase);
+  }
+
+  boolean needsHttp() {
+    return runs(Phase.SPREAD) || runs(Phase.HOT) || runs(Phase.FIXED);
+  }
+}
