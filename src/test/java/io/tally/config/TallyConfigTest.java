@@ -1,0 +1,166 @@
+package io.tally.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Configuration comes from {@code conf/tally.json}, then the file named by {@code TALLY_CONFIG}, then environment
+ * variables, later sources winning key by key; a bad value stops start-up with a message naming the key.
+ */
+class TallyConfigTest {
+
+  private Vertx vertx;
+
+  @TempDir
+  Path directory;
+
+  @BeforeEach
+  void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void closeVertx() {
+    vertx.close().await();
+  }
+
+  private TallyConfig load(Map<String, String> env) {
+    return ConfigLoader.load(vertx, env).await();
+  }
+
+  private String file(String name, String json) throws IOException {
+    return Files.writeString(directory.resolve(name), json).toString();
+  }
+
+  private ConfigException refusal(Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> load(env));
+  }
+
+  @Test
+  void theDefaultsRunOneNodeWithEveryRoleAndAnEmbeddedDatabase() {
+    TallyConfig config = load(Map.of());
+    assertEquals(8080, config.http().port());
+    assertEquals(Set.of(Role.WEB, Role.AGGREGATE, Role.QUERY), config.roles());
+    assertEquals(Path.of("./data"), config.postgres().dataDir());
+    assertEquals(Optional.empty(), config.postgres().url());
+    assertEquals(128, config.shards().count());
+  }
+
+  @Test
+  void theFileNamedByTallyConfigOverridesOnlyTheKeysItNames() throws IOException {
+    String node = file("node-1.json", "{\"http\": {\"port\": 9090}, \"node\": {\"id\": \"node-1\"}}");
+    TallyConfig config = load(Map.of("TALLY_CONFIG", node));
+    assertEquals(9090, config.http().port());
+    assertEquals("node-1", config.nodeId());
+    assertEquals(128, config.shards().count());
+    assertEquals(Set.of(Role.WEB, Role.AGGREGATE, Role.QUERY), config.roles());
+
+    JsonObject merged = ConfigLoader.loadJson(vertx, Map.of("TALLY_CONFIG", node)).await();
+    assertEquals(new JsonObject().put("host", "0.0.0.0").put("port", 9090).put("maxBodyBytes", 65536),
+        merged.getJsonObject("http"));
+  }
+
+  @Test
+  void anEnvironmentVariableBeatsTheDefaults() {
+    assertEquals(9191, load(Map.of("TALLY_HTTP_PORT", "9191")).http().port());
+  }
+
+  @Test
+  void anEnvironmentVariableBeatsTheFileNamedByTallyConfig() throws IOException {
+    String node = file("node-1.json", "{\"http\": {\"port\": 9090}, \"shards\": {\"count\": 64}}");
+    TallyConfig config = load(Map.of("TALLY_CONFIG", node, "TALLY_HTTP_PORT", "9191"));
+    assertEquals(9191, config.http().port());
+    assertEquals(64, config.shards().count());
+  }
+
+  @Test
+  void anEnvironmentVariableOverridesOnlyItsOwnKey() {
+    JsonObject merged = ConfigLoader.loadJson(vertx, Map.of("TALLY_HTTP_PORT", "9191")).await();
+    assertEquals("0.0.0.0", merged.getJsonObject("http").getString("host"));
+    assertEquals(65536, merged.getJsonObject("http").getInteger("maxBodyBytes"));
+  }
+
+  @Test
+  void rolesAreACommaSeparatedListInTheEnvironment() {
+    assertEquals(Set.of(Role.WEB, Role.AGGREGATE), load(Map.of("TALLY_ROLES", "web, aggregate")).roles());
+    assertEquals(Set.of(Role.QUERY), load(Map.of("TALLY_ROLES", "query")).roles());
+  }
+
+  @Test
+  void aPostgresUrlInTheEnvironmentReplacesTheEmbeddedDatabase() {
+    String url = "postgresql://tally:secret@db:5432/tally";
+    assertEquals(Optional.of(url), load(Map.of("TALLY_PG_URL", url)).postgres().url());
+  }
+
+  @Test
+  void anEmptyPostgresUrlInTheEnvironmentKeepsTheEmbeddedDatabase() {
+    assertEquals(Optional.empty(), load(Map.of("TALLY_PG_URL", "")).postgres().url());
+  }
+
+  @Test
+  void aTallyConfigNamingAMissingFileStopsStartUpNamingTallyConfig() {
+    String missing = directory.resolve("absent.json").toString();
+    ConfigException failure = refusal(Map.of("TALLY_CONFIG", missing));
+    assertTrue(failure.getMessage().contains("TALLY_CONFIG"), failure.getMessage());
+    assertTrue(failure.getMessage().contains(missing), failure.getMessage());
+  }
+
+  @Test
+  void aTallyConfigFileThatIsNotJsonStopsStartUpNamingTallyConfig() throws IOException {
+    String broken = file("broken.json", "{\"http\": {\"port\": 9090");
+    ConfigException failure = refusal(Map.of("TALLY_CONFIG", broken));
+    assertTrue(failure.getMessage().contains("TALLY_CONFIG"), failure.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      TALLY_HTTP_PORT | abc       | http.port
+      TALLY_HTTP_PORT | 70000     | http.port
+      TALLY_HTTP_PORT | -1        | http.port
+      TALLY_HTTP_PORT | 80.5      | http.port
+      TALLY_ROLES     | boss      | roles
+      TALLY_ROLES     | web, boss | roles
+      TALLY_ROLES     | ' , '     | roles
+      TALLY_SHARDS    | 0         | shards.count
+      TALLY_SHARDS    | 4097      | shards.count
+      TALLY_PG_URL    | mysql://x | postgres.url
+      TALLY_PG_POOL_SIZE | 0      | postgres.poolSize
+      TALLY_NODE_ID   | node 1    | node.id
+      """)
+  void aBadValueStopsStartUpNamingTheKeyAndTheVariable(String variable, String value, String key) {
+    ConfigException failure = refusal(Map.of(variable, value));
+    assertEquals(key, failure.key());
+    assertTrue(failure.getMessage().contains(key), failure.getMessage());
+    assertTrue(failure.getMessage().contains(variable), failure.getMessage());
+  }
+
+  @Test
+  void aBadValueInTheFileNamedByTallyConfigNamesTheKey() throws IOException {
+    String node = file("node-1.json", "{\"http\": {\"port\": 70000}}");
+    ConfigException failure = refusal(Map.of("TALLY_CONFIG", node));
+    assertEquals("http.port", failure.key());
+    assertTrue(failure.getMessage().contains("70000"), failure.getMessage());
+  }
+
+  @Test
+  void aSectionThatIsNotAnObjectNamesTheSection() throws IOException {
+    String node = file("node-1.json", "{\"shards\": 128}");
+    assertEquals("shards", refusal(Map.of("TALLY_CONFIG", node)).key());
+  }
+}

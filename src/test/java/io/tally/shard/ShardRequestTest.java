@@ -1,0 +1,181 @@
+package io.tally.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tally.pool.InvalidCommand;
+import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.Release;
+import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolStatus;
+import io.tally.pool.Rejection.Kind;
+import io.tally.pool.Slot;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Requests arrive as the JSON of the event-bus contract; each field is checked strictly and named when wrong. */
+class ShardRequestTest {
+
+  private static final String DEFINE = """
+      {"type": "define", "poolId": "depot-7:vans", "capacity": 40,
+       "slot": {"start": "2026-12-01T10:00:00Z", "end": "2026-12-01T12:00:00Z"}, "regions": ["SW1A 1", "SW1A 2"]}""";
+  private static final Slot SLOT = new Slot(Instant.parse("2026-12-01T10:00:00Z"),
+      Instant.parse("2026-12-01T12:00:00Z"));
+
+  private static ShardRequest parse(String json) {
+    return ShardRequest.fromJson(new JsonObject(json));
+  }
+
+  private static void assertRefused(String code, String json) {
+    InvalidCommand invalid = assertThrows(InvalidCommand.class, () -> parse(json), json);
+    assertEquals(code, invalid.rejection().code(), json);
+    assertEquals(Kind.INVALID, invalid.rejection().kind(), json);
+  }
+
+  /** The valid define request with one field replaced by {@code value} (JSON text), or removed when it is null. */
+  private static String defineWith(String field, String value) {
+    JsonObject json = new JsonObject(DEFINE);
+    if (value == null) {
+      json.remove(field);
+    } else {
+      json.put(field, new JsonObject("{\"v\": " + value + "}").getValue("v"));
+    }
+    return json.encode();
+  }
+
+  @Test
+  void aDefineRequestBecomesDefinePool() {
+    assertEquals(new ShardRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
+        parse(DEFINE));
+  }
+
+  @Test
+  void slotTimesWithAnOffsetAreTheSameInstantsInUtc() {
+    ShardRequest request = parse(defineWith("slot",
+        "{\"start\": \"2026-12-01T12:00:00+02:00\", \"end\": \"2026-12-01T09:00:00-03:00\"}"));
+    assertEquals(new ShardRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
+        request);
+  }
+
+  @Test
+  void aChangeRequestBecomesChangePool() {
+    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.of(12), Optional.empty())),
+        parse("{\"type\": \"change\", \"poolId\": \"p\", \"capacity\": 12}"));
+    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.empty(), Optional.of(PoolStatus.CLOSED))),
+        parse("{\"type\": \"change\", \"poolId\": \"p\", \"status\": \"closed\"}"));
+    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.of(0), Optional.of(PoolStatus.OPEN))),
+        parse("{\"type\": \"change\", \"poolId\": \"p\", \"capacity\": 0, \"status\": \"open\"}"));
+  }
+
+  @Test
+  void aReserveRequestBecomesReserve() {
+    assertEquals(new ShardRequest.Decide(new Reserve("p", "order-1001", 3)),
+        parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"order-1001\", \"units\": 3}"));
+  }
+
+  @Test
+  void aReserveRequestWithoutUnitsReservesOne() {
+    assertEquals(new ShardRequest.Decide(new Reserve("p", "order-1001", 1)),
+        parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"order-1001\"}"));
+  }
+
+  @Test
+  void aReleaseRequestBecomesReleaseOfThePoolItsIdNames() {
+    ShardRequest request = parse("{\"type\": \"release\", \"reservationId\": \"depot-7:vans~12\"}");
+    assertEquals(new ShardRequest.Decide(new Release("depot-7:vans~12")), request);
+    assertEquals("depot-7:vans", request.poolId());
+  }
+
+  @Test
+  void aGetRequestBecomesARead() {
+    assertEquals(new ShardRequest.Read("p"), parse("{\"type\": \"get\", \"poolId\": \"p\"}"));
+  }
+
+  @ParameterizedTest(name = "{0} = {1} -> {2}")
+  @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+      capacity | '"5"'                                                   | invalid_capacity
+      capacity | 5.5                                                     | invalid_capacity
+      capacity | true                                                    | invalid_capacity
+      capacity | [5]                                                     | invalid_capacity
+      capacity | -1                                                      | invalid_capacity
+      capacity | 1e12                                                    | invalid_capacity
+      capacity | 10000000000                                             | invalid_capacity
+      capacity | 1000000001                                              | invalid_capacity
+      regions  | '"A"'                                                   | invalid_regions
+      regions  | [1]                                                     | invalid_regions
+      regions  | '["A", null]'                                           | invalid_regions
+      regions  | []                                                      | invalid_regions
+      regions  | '{"A": 1}'                                              | invalid_regions
+      slot     | '"x"'                                                   | invalid_slot
+      slot     | '["2026-12-01T10:00:00Z", "2026-12-01T12:00:00Z"]'      | invalid_slot
+      slot     | '{"start": "2026-12-01T10:00:00", "end": "2026-12-01T12:00:00Z"}'   | invalid_slot
+      slot     | '{"start": "2026-12-01", "end": "2026-12-02"}'          | invalid_slot
+      slot     | '{"start": 1764583200, "end": 1764590400}'              | invalid_slot
+      slot     | '{"start": "2026-12-01T10:00:00Z"}'                     | invalid_slot
+      slot     | '{"start": "2026-12-01T12:00:00Z", "end": "2026-12-01T10:00:00Z"}'  | invalid_slot
+      poolId   | 7                                                       | invalid_pool_id
+      poolId   | '""'                                                    | invalid_pool_id
+      poolId   | '"p~1"'                                                 | invalid_pool_id
+      type     | '"delete"'                                              | invalid_type
+      type     | '"DEFINE"'                                              | invalid_type
+      type     | 1                                                       | invalid_type
+      """)
+  void aDefineWithAWrongFieldIsRefusedNamingTheField(String field, String value, String code) {
+    assertRefused(code, defineWith(field, value));
+  }
+
+  @ParameterizedTest(name = "without {0} -> {1}")
+  @CsvSource(textBlock = """
+      type,     invalid_type
+      poolId,   invalid_pool_id
+      capacity, invalid_capacity
+      slot,     invalid_slot
+      regions,  invalid_regions
+      """)
+  void aDefineWithoutARequiredFieldIsRefusedNamingTheField(String field, String code) {
+    assertRefused(code, defineWith(field, null));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      {"type": "change", "poolId": "p", "status": "paused"}                 | invalid_status
+      {"type": "change", "poolId": "p", "status": "CLOSED"}                 | invalid_status
+      {"type": "change", "poolId": "p", "status": 1}                        | invalid_status
+      {"type": "change", "poolId": "p", "status": true}                     | invalid_status
+      {"type": "change", "poolId": "p", "capacity": "5"}                    | invalid_capacity
+      {"type": "change", "poolId": "p", "capacity": 2.5}                    | invalid_capacity
+      {"type": "change", "poolId": "p", "capacity": 1e12}                   | invalid_capacity
+      {"type": "change", "poolId": "p"}                                     | invalid_change
+      {"type": "change", "capacity": 5}                                     | invalid_pool_id
+      {"type": "reserve", "poolId": "p", "orderId": 7}                      | invalid_order_id
+      {"type": "reserve", "poolId": "p", "orderId": ""}                     | invalid_order_id
+      {"type": "reserve", "poolId": "p"}                                    | invalid_order_id
+      {"type": "reserve", "orderId": "o1"}                                  | invalid_pool_id
+      {"type": "reserve", "poolId": 7, "orderId": "o1"}                     | invalid_pool_id
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": true}    | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": "2"}     | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 1.5}     | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 0}       | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 10001}   | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 1e12}    | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 4294967297} | invalid_units
+      {"type": "release"}                                                   | invalid_reservation_id
+      {"type": "release", "reservationId": 7}                               | invalid_reservation_id
+      {"type": "release", "reservationId": "p~01"}                          | invalid_reservation_id
+      {"type": "get"}                                                       | invalid_pool_id
+      {"type": "get", "poolId": "no spaces"}                                | invalid_pool_id
+      {"poolId": "p"}                                                       | invalid_type
+      {"type": null, "poolId": "p"}                                         | invalid_type
+      {"type": "", "poolId": "p"}                                           | invalid_type
+      """)
+  void aMalformedRequestIsRefusedNamingTheField(String json, String code) {
+    assertRefused(code, json);
+  }
+}

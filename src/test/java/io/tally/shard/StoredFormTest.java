@@ -1,0 +1,208 @@
+package io.tally.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tally.journal.NewEvent;
+import io.tally.journal.RecordedEvent;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolDecider;
+import io.tally.pool.PoolEvent;
+import io.tally.pool.PoolEvent.CapacityChanged;
+import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.PoolClosed;
+import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.PoolReopened;
+import io.tally.pool.PoolEvent.ReservationReleased;
+import io.tally.pool.PoolStatus;
+import io.tally.pool.Reservation;
+import io.tally.pool.Slot;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The journal's schema: event type names and payloads as rows store them, and the snapshot format. The fixtures
+ * under {@code fixtures/} are rows in their stored form; a change that cannot read them breaks existing journals.
+ */
+class StoredFormTest {
+
+  private static final String POOL = "depot-7:vans";
+  private static final Slot SLOT = new Slot(Instant.parse("2026-12-01T10:00:00Z"),
+      Instant.parse("2026-12-01T12:00:00Z"));
+  private static final List<String> REGIONS = List.of("SW1A 1", "SW1A 2");
+
+  /** The events of {@code fixtures/events-v1.jsonl}, line by line. */
+  private static final List<PoolEvent> FIXTURE_EVENTS = List.of(
+      new PoolDefined(POOL, 40, SLOT, REGIONS),
+      new CapacityReserved(POOL + "~1", "order-1001", 3),
+      new CapacityChanged(35),
+      new PoolClosed(),
+      new ReservationReleased(POOL + "~1", 3),
+      new PoolReopened());
+
+  private record Row(String type, JsonObject payload) {
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = StoredFormTest.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing test resource " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<Row> fixtureRows() {
+    return resource("fixtures/events-v1.jsonl").lines()
+        .filter(line -> !line.isBlank())
+        .map(JsonObject::new)
+        .map(row -> new Row(row.getString("type"), row.getJsonObject("payload")))
+        .toList();
+  }
+
+  @Test
+  void storedRowsDecodeToTheirEvents() {
+    List<PoolEvent> decoded = fixtureRows().stream()
+        .map(row -> StoredForm.decode(row.type(), row.payload().encode()))
+        .toList();
+    assertEquals(FIXTURE_EVENTS, decoded);
+  }
+
+  @Test
+  void theFixtureHoldsARowOfEveryStoredType() {
+    Set<String> fixtureTypes = fixtureRows().stream().map(Row::type).collect(Collectors.toSet());
+    assertEquals(Set.copyOf(StoredForm.eventTypes()), fixtureTypes);
+    assertEquals(StoredForm.eventTypes().size(), Set.copyOf(StoredForm.eventTypes()).size(),
+        "a type name is listed twice");
+  }
+
+  @Test
+  void eventsAreWrittenExactlyAsTheStoredRows() {
+    List<Row> rows = fixtureRows();
+    for (int i = 0; i < rows.size(); i++) {
+      NewEvent encoded = StoredForm.encode(FIXTURE_EVENTS.get(i));
+      assertEquals(rows.get(i).type(), encoded.type());
+      assertEquals(rows.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
+    }
+  }
+
+  @Test
+  void typeNamesAreStableVersionedStrings() {
+    assertEquals(Map.of(
+            PoolDefined.class, "pool.defined.v1",
+            CapacityChanged.class, "capacity.changed.v1",
+            PoolClosed.class, "pool.closed.v1",
+            PoolReopened.class, "pool.reopened.v1",
+            CapacityReserved.class, "capacity.reserved.v1",
+            ReservationReleased.class, "reservation.released.v1"),
+        FIXTURE_EVENTS.stream().collect(Collectors.toMap(Object::getClass, event -> StoredForm.encode(event).type())));
+  }
+
+  static Stream<PoolEvent> eventsOfEveryType() {
+    return Stream.of(
+        new PoolDefined("p", 0, SLOT, List.of("A")),
+        new PoolDefined("london.east:bikes", 1_000_000_000, new Slot(Instant.parse("2026-12-01T10:00:00.123456789Z"),
+            Instant.parse("2026-12-02T00:00:00Z")), List.of("E1 6", "E1 7", "région \"ouest\"", "注文")),
+        new CapacityChanged(0),
+        new CapacityChanged(7),
+        new PoolClosed(),
+        new PoolReopened(),
+        new CapacityReserved("p~1", "order 1001", 10_000),
+        new CapacityReserved("p~987654321", "o\"quoted\"\\slash", 1),
+        new ReservationReleased("p~1", 10_000));
+  }
+
+  @ParameterizedTest
+  @MethodSource("eventsOfEveryType")
+  void anEncodedEventDecodesToItself(PoolEvent event) {
+    NewEvent encoded = StoredForm.encode(event);
+    assertEquals(event, StoredForm.decode(encoded.type(), encoded.payload()));
+    assertEquals(event, StoredForm.decode(new RecordedEvent(POOL, 1, encoded.type(), encoded.payload(), "{}",
+        OffsetDateTime.parse("2026-11-30T09:00:00Z"))));
+  }
+
+  @Test
+  void everyTypeIsCoveredByTheRoundTrip() {
+    Set<String> types = eventsOfEveryType().map(event -> StoredForm.encode(event).type()).collect(Collectors.toSet());
+    assertEquals(Set.copyOf(StoredForm.eventTypes()), types);
+  }
+
+  @Test
+  void anUnknownTypeFailsNamingTheType() {
+    IllegalStateException failure = assertThrows(IllegalStateException.class,
+        () -> StoredForm.decode("capacity.reserved.v0", "{\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1}"));
+    assertTrue(failure.getMessage().contains("capacity.reserved.v0"), failure.getMessage());
+  }
+
+  /** Three reservations, the middle one released, capacity lowered, then closed: the last number stays issued. */
+  private static final List<PoolEvent> SNAPSHOT_HISTORY = List.of(
+      new PoolDefined(POOL, 40, SLOT, REGIONS),
+      new CapacityReserved(POOL + "~1", "order-1001", 3),
+      new CapacityReserved(POOL + "~2", "order-1002", 2),
+      new CapacityReserved(POOL + "~3", "order-1003", 1),
+      new ReservationReleased(POOL + "~2", 2),
+      new CapacityChanged(35),
+      new PoolClosed());
+
+  @Test
+  void aRestoredSnapshotEqualsThePoolItWasTakenFrom() {
+    Pool pool = PoolDecider.replay(null, SNAPSHOT_HISTORY);
+    Pool restored = StoredForm.restore(StoredForm.snapshot(pool));
+    assertEquals(pool, restored);
+    assertEquals(4, restored.reserved());
+    assertEquals(3, restored.reservationsIssued());
+    assertEquals(PoolStatus.CLOSED, restored.status());
+    assertEquals(Optional.of(new Reservation(POOL + "~3", "order-1003", 1)), restored.reservationOf("order-1003"));
+    assertEquals(Optional.empty(), restored.reservationOf("order-1002"));
+  }
+
+  @Test
+  void aRestoredSnapshotOfANewPoolEqualsIt() {
+    Pool pool = PoolDecider.evolve(null, new PoolDefined("p", 5, SLOT, List.of("A")));
+    assertEquals(pool, StoredForm.restore(StoredForm.snapshot(pool)));
+  }
+
+  @Test
+  void aReleaseAfterTheLastReservationWasReleasedKeepsTheIssuedCount() {
+    List<PoolEvent> history = List.of(
+        new PoolDefined("p", 5, SLOT, List.of("A")),
+        new CapacityReserved("p~1", "o1", 1),
+        new CapacityReserved("p~2", "o2", 1),
+        new ReservationReleased("p~2", 1),
+        new ReservationReleased("p~1", 1));
+    Pool restored = StoredForm.restore(StoredForm.snapshot(PoolDecider.replay(null, history)));
+    assertEquals(2, restored.reservationsIssued());
+    assertEquals(0, restored.reserved());
+    assertTrue(restored.reservations().isEmpty());
+  }
+
+  @Test
+  void aStoredSnapshotRestoresThePoolItsHistoryBuilds() {
+    assertEquals(PoolDecider.replay(null, SNAPSHOT_HISTORY), StoredForm.restore(resource("fixtures/snapshot-v1.json")));
+  }
+
+  @Test
+  void aSnapshotOfAnUnknownVersionIsRefused() {
+    String future = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY))).put("v", 2)
+        .encode();
+    IllegalStateException failure = assertThrows(IllegalStateException.class, () -> StoredForm.restore(future));
+    assertTrue(failure.getMessage().contains("2"), failure.getMessage());
+  }
+}
