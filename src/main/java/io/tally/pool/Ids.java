@@ -66,6 +66,15 @@ public final class Ids {
     if (value == null || value.isEmpty() || value.length() > maxLength || value.isBlank()) {
       return false;
     }
-    return value.codePoints().noneMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+    return value.codePoints().noneMatch(Ids::unprintable);
+  }
+
+  /** Control characters, line and paragraph separators, unpaired surrogates and unassigned code points. */
+  private static boolean unprintable(int codePoint) {
+    return switch (Character.getType(codePoint)) {
+      case Character.CONTROL, Character.SURROGATE, Character.UNASSIGNED, Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR -> true;
+      default -> false;
+    };
   }
 }

@@ -26,9 +26,9 @@ public final class PoolDecider {
   /** @param pool the current state, or {@code null} when the pool was never defined */
   public static Decision decide(Pool pool, PoolCommand command) {
     return switch (command) {
-      case DefinePool define -> pool != null
-          ? Decision.reject(Rejection.poolExists(define.poolId()))
-          : Decision.accept(new PoolDefined(define.poolId(), define.capacity(), define.slot(), define.regions()));
+      case DefinePool define -> pool == null
+          ? Decision.accept(new PoolDefined(define.poolId(), define.capacity(), define.slot(), define.regions()))
+          : redefine(pool, define);
       case ChangePool change -> pool == null ? Decision.reject(Rejection.poolNotFound(change.poolId())) : change(pool,
           change);
       case Reserve reserve -> pool == null ? Decision.reject(Rejection.poolNotFound(reserve.poolId())) : reserve(pool,
@@ -60,6 +60,13 @@ public final class PoolDecider {
     return state;
   }
 
+  private static Decision redefine(Pool pool, DefinePool define) {
+    boolean same = pool.capacity() == define.capacity() && pool.slot().equals(define.slot())
+        && pool.regions().equals(define.regions());
+    // a retried definition (its first answer was lost) is answered, not refused; a different one is a conflict
+    return same ? Decision.accept() : Decision.reject(Rejection.poolExists(define.poolId()));
+  }
+
   private static Decision change(Pool pool, ChangePool change) {
     List<PoolEvent> events = new ArrayList<>(2);
     // lowering capacity below what is reserved keeps existing reservations and refuses new ones
@@ -87,6 +94,9 @@ public final class PoolDecider {
   }
 
   private static Decision release(Pool pool, Release release) {
+    if (!release.poolId().equals(pool.poolId())) {
+      return Decision.reject(Rejection.reservationNotFound(release.reservationId()));
+    }
     Reservation live = pool.reservations().get(release.reservationId());
     if (live != null) {
       return Decision.accept(new ReservationReleased(live.reservationId(), live.units()));

@@ -203,7 +203,9 @@ final class PoolEntity {
 
   private Reply success(PoolCommand command, List<PoolEvent> events, Pool pool, long newVersion) {
     return switch (command) {
-      case DefinePool define -> Reply.created(Views.pool(pool, newVersion));
+      case DefinePool define -> events.isEmpty()
+          ? Reply.ok(Views.pool(pool, newVersion))
+          : Reply.created(Views.pool(pool, newVersion));
       case ChangePool change -> Reply.ok(Views.pool(pool, newVersion));
       case Reserve reserve -> {
         if (!events.isEmpty() && events.getFirst() instanceof CapacityReserved reserved) {

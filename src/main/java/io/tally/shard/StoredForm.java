@@ -80,15 +80,15 @@ public final class StoredForm {
   public static PoolEvent decode(String type, String payload) {
     JsonNode json = read(payload);
     return switch (type) {
-      case POOL_DEFINED -> new PoolDefined(json.path("poolId").asText(), json.path("capacity").asInt(),
-          slot(json.path("slot")), strings(json.path("regions")));
-      case CAPACITY_CHANGED -> new CapacityChanged(json.path("capacity").asInt());
+      case POOL_DEFINED -> new PoolDefined(text(json, "poolId"), integer(json, "capacity"),
+          slot(field(json, "slot")), strings(field(json, "regions")));
+      case CAPACITY_CHANGED -> new CapacityChanged(integer(json, "capacity"));
       case POOL_CLOSED -> new PoolClosed();
       case POOL_REOPENED -> new PoolReopened();
-      case CAPACITY_RESERVED -> new CapacityReserved(json.path("reservationId").asText(),
-          json.path("orderId").asText(), json.path("units").asInt());
-      case RESERVATION_RELEASED -> new ReservationReleased(json.path("reservationId").asText(),
-          json.path("units").asInt());
+      case CAPACITY_RESERVED -> new CapacityReserved(text(json, "reservationId"),
+          text(json, "orderId"), integer(json, "units"));
+      case RESERVATION_RELEASED -> new ReservationReleased(text(json, "reservationId"),
+          integer(json, "units"));
       default -> throw new IllegalStateException("unknown event type '" + type + "' in the journal");
     };
   }
@@ -120,25 +120,25 @@ public final class StoredForm {
 
   public static Pool restore(String snapshot) {
     JsonNode state = read(snapshot);
-    int version = state.path("v").asInt();
+    int version = integer(state, "v");
     if (version != SNAPSHOT_VERSION) {
       throw new IllegalStateException("unknown snapshot version " + version);
     }
-    String poolId = state.path("poolId").asText();
+    String poolId = text(state, "poolId");
     PMap<String, Reservation> reservations = HashTreePMap.empty();
     PMap<String, String> orders = HashTreePMap.empty();
     long reserved = 0;
-    for (JsonNode entry : state.path("reservations")) {
-      String reservationId = Ids.reservationId(poolId, entry.get(0).asLong());
-      Reservation reservation = new Reservation(reservationId, entry.get(1).asText(), entry.get(2).asInt());
+    for (JsonNode entry : field(state, "reservations")) {
+      String reservationId = Ids.reservationId(poolId, whole(entry, 0));
+      Reservation reservation = new Reservation(reservationId, text(entry, 1), integer(entry, 2));
       reservations = reservations.plus(reservationId, reservation);
       orders = orders.plus(reservation.orderId(), reservationId);
       reserved += reservation.units();
     }
-    PoolStatus status = PoolStatus.fromWireName(state.path("status").asText())
+    PoolStatus status = PoolStatus.fromWireName(text(state, "status"))
         .orElseThrow(() -> new IllegalStateException("unknown status in snapshot of " + poolId));
-    return new Pool(poolId, state.path("capacity").asInt(), reserved, status, slot(state.path("slot")),
-        strings(state.path("regions")), state.path("issued").asLong(), reservations, orders);
+    return new Pool(poolId, integer(state, "capacity"), reserved, status, slot(field(state, "slot")),
+        strings(field(state, "regions")), whole(state, "issued"), reservations, orders);
   }
 
   /** Every stored event type name; a test checks that each one decodes. */
@@ -155,13 +155,78 @@ public final class StoredForm {
   }
 
   private static Slot slot(JsonNode node) {
-    return new Slot(Instant.parse(node.path("start").asText()), Instant.parse(node.path("end").asText()));
+    return new Slot(Instant.parse(text(node, "start")), Instant.parse(text(node, "end")));
   }
 
   private static List<String> strings(JsonNode array) {
     List<String> values = new ArrayList<>(array.size());
-    array.forEach(item -> values.add(item.asText()));
+    for (int i = 0; i < array.size(); i++) {
+      values.add(text(array, i));
+    }
     return values;
+  }
+
+  // Stored rows are facts: a missing or mistyped field fails loudly instead of replaying as a different fact.
+
+  private static JsonNode field(JsonNode node, String name) {
+    JsonNode value = node.get(name);
+    if (value == null || value.isNull()) {
+      throw new IllegalStateException("stored JSON lacks '" + name + "': " + node);
+    }
+    return value;
+  }
+
+  private static String text(JsonNode node, String name) {
+    return text(field(node, name), name, node);
+  }
+
+  private static String text(JsonNode array, int index) {
+    return text(field(array, index), "[" + index + "]", array);
+  }
+
+  private static String text(JsonNode value, String name, JsonNode node) {
+    if (!value.isTextual()) {
+      throw new IllegalStateException("stored JSON has a non-text '" + name + "': " + node);
+    }
+    return value.textValue();
+  }
+
+  private static int integer(JsonNode node, String name) {
+    return integer(field(node, name), name, node);
+  }
+
+  private static int integer(JsonNode array, int index) {
+    return integer(field(array, index), "[" + index + "]", array);
+  }
+
+  private static int integer(JsonNode value, String name, JsonNode node) {
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      throw new IllegalStateException("stored JSON has a non-integer '" + name + "': " + node);
+    }
+    return value.intValue();
+  }
+
+  private static long whole(JsonNode node, String name) {
+    return whole(field(node, name), name, node);
+  }
+
+  private static long whole(JsonNode array, int index) {
+    return whole(field(array, index), "[" + index + "]", array);
+  }
+
+  private static long whole(JsonNode value, String name, JsonNode node) {
+    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+      throw new IllegalStateException("stored JSON has a non-integer '" + name + "': " + node);
+    }
+    return value.longValue();
+  }
+
+  private static JsonNode field(JsonNode array, int index) {
+    JsonNode value = array.get(index);
+    if (value == null || value.isNull()) {
+      throw new IllegalStateException("stored JSON lacks element " + index + ": " + array);
+    }
+    return value;
   }
 
   private static String write(JsonNode node) {

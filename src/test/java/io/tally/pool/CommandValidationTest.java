@@ -97,6 +97,17 @@ class CommandValidationTest {
       assertInvalid("invalid_order_id", () -> new Reserve("p", orderId, 1));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"o\uD800", "\uDC00o", "o\uDC00\uD800", "o\uFFFF"})
+    void anOrderIdWithAnUnpairedSurrogateOrUnassignedCharacterIsInvalid(String orderId) {
+      assertInvalid("invalid_order_id", () -> new Reserve("p", orderId, 1));
+    }
+
+    @Test
+    void anOrderIdWithAPairedSurrogateIsValid() {
+      assertEquals("order-\uD83D\uDE9A", new Reserve("p", "order-\uD83D\uDE9A", 1).orderId());
+    }
+
     @Test
     void aMissingOrderIdIsInvalid() {
       assertInvalid("invalid_order_id", () -> new Reserve("p", null, 1));

@@ -65,6 +65,14 @@ class PoolDeciderTest {
     }
 
     @Test
+    void aRepeatedIdenticalDefinitionIsAnsweredWithoutNewEvents() {
+      given(defined(10))
+          .when(define(10))
+          .thenAcceptedNothing()
+          .thenState(pool -> assertEquals(10, pool.capacity()));
+    }
+
+    @Test
     void aSecondDefinitionIsRefusedWithPoolExistsAndChangesNothing() {
       given(defined(10))
           .when(define(5))
@@ -306,6 +314,14 @@ class PoolDeciderTest {
 
   @Nested
   class Releasing {
+
+    @Test
+    void aReservationIdOfAnotherPoolIsNotFoundHere() {
+      given(defined(5), reserved("o1", 1))
+          .when(release("other~1"))
+          .thenRejected(Rejection.RESERVATION_NOT_FOUND, Kind.NOT_FOUND)
+          .thenState(pool -> assertEquals(1, pool.reserved()));
+    }
 
     @Test
     void releasingAReservationReturnsItsUnits() {

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -149,6 +150,18 @@ class StoredFormTest {
     IllegalStateException failure = assertThrows(IllegalStateException.class,
         () -> StoredForm.decode("capacity.reserved.v0", "{\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1}"));
     assertTrue(failure.getMessage().contains("capacity.reserved.v0"), failure.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "capacity.reserved.v1 | {\"reservationId\":\"p~1\"}",
+      "capacity.reserved.v1 | {\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":\"1\"}",
+      "capacity.changed.v1 | {}",
+      "capacity.changed.v1 | {\"capacity\":1.5}",
+      "pool.defined.v1 | {\"poolId\":\"p\",\"capacity\":1,\"regions\":[\"A\"]}",
+      "reservation.released.v1 | {\"reservationId\":null,\"units\":1}"})
+  void aDamagedRowFailsInsteadOfReplayingAsADifferentFact(String type, String payload) {
+    assertThrows(IllegalStateException.class, () -> StoredForm.decode(type, payload));
   }
 
   /** Three reservations, the middle one released, capacity lowered, then closed: the last number stays issued. */

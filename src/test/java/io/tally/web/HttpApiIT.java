@@ -47,6 +47,11 @@ class HttpApiIT {
         .put("slot", new JsonObject().put("start", "2026-12-01T10:00:00Z").put("end", "2026-12-01T12:00:00Z"))
         .put("regions", new JsonArray().add("SW1A").add("SW1B")).put("version", 1), created.body());
 
+    Response retried = http.post("/pools", Pools.definition("define-1", 5, "2026-12-01T10:00:00Z",
+        "2026-12-01T12:00:00Z", "SW1A", "SW1B"));
+    assertEquals(200, retried.status(), "an identical definition is a retry, answered with the pool");
+    assertEquals(1, retried.body().getInteger("version"));
+
     Response again = http.post("/pools", Pools.definition("define-1", 9));
     assertEquals(409, again.status());
     assertEquals("pool_exists", again.error());
