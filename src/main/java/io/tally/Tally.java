@@ -10,6 +10,7 @@ import io.tally.query.HistoryVerticle;
 import io.tally.shard.CommandGateway;
 import io.tally.shard.CommandSender;
 import io.tally.shard.ShardManager;
+import io.tally.shard.ShardMessages;
 import io.tally.web.HttpVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -91,7 +92,8 @@ public final class Tally {
       embedded = EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
       url = embedded.url();
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    int eventLoops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.postgres().poolSize()).setShared(false))
         .connectingTo(PgConnectOptions.fromUri(url).setCachePreparedStatements(true).setPipeliningLimit(256))
@@ -99,6 +101,7 @@ public final class Tally {
         .build();
     try {
       Migrations.apply(pool).await();
+      ShardMessages.register(vertx.eventBus());
       Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId());
       CommandSender sender = new CommandSender(vertx, config.shards());
       ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal());

@@ -19,6 +19,7 @@ public final class EnvironmentOverrides {
   static {
     KEYS.put("TALLY_NODE_ID", "node.id");
     KEYS.put("TALLY_ROLES", "roles");
+    KEYS.put("TALLY_EVENT_LOOPS", "node.eventLoops");
     KEYS.put("TALLY_HTTP_HOST", "http.host");
     KEYS.put("TALLY_HTTP_PORT", "http.port");
     KEYS.put("TALLY_PG_URL", "postgres.url");

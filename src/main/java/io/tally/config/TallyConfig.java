@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** The whole configuration of one node, parsed and validated once at start-up. */
-public record TallyConfig(String nodeId, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
+/**
+ * The whole configuration of one node, parsed and validated once at start-up.
+ *
+ * @param eventLoops Vert.x event-loop threads; 0 means one per core
+ */
+public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
     JournalConfig journal, ShardConfig shards) {
 
   public TallyConfig {
@@ -33,7 +37,8 @@ public record TallyConfig(String nodeId, Set<Role> roles, HttpConfig http, Postg
     if (roles.isEmpty()) {
       throw new ConfigException(root.key("roles"), "must name at least one of web, aggregate, query");
     }
-    return new TallyConfig(nodeId, roles,
+    int eventLoops = node.integer("eventLoops", 0, 0, 1024);
+    return new TallyConfig(nodeId, eventLoops, roles,
         HttpConfig.from(root.section("http")),
         PostgresConfig.from(root.section("postgres")),
         JournalConfig.from(root.section("journal")),

@@ -10,21 +10,29 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL event store. Appends from every shard of the node are queued and written together: while
  * {@code maxConcurrentAppends} transactions are in flight, new appends wait and then share one multi-row INSERT
- * (group commit per node), so a commit's fsync is paid once for many decisions.
+ * (group commit per node), so a commit's fsync is paid once for many decisions. Shards hand appends over through a
+ * lock-free queue, and a finished transaction answers each calling context with one task, so a busy writer costs
+ * no thread hand-off per append.
  *
  * <p>A shared INSERT is all-or-nothing per stream: rows go in with {@code ON CONFLICT DO NOTHING}; if any stream
  * lost a row to another writer, the transaction is rolled back, that stream's append fails with
@@ -46,10 +54,9 @@ public final class Journal {
        WHERE tx_id = pg_current_xact_id()
        GROUP BY stream_id""";
 
-  private static final String UPSERT_SNAPSHOTS = """
+  private static final String UPSERT_SNAPSHOT = """
       INSERT INTO snapshots (stream_id, seq, state)
-      SELECT s, q, st::jsonb
-        FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(s, q, st)
+      VALUES ($1, $2, $3::text::jsonb)
       ON CONFLICT (stream_id) DO UPDATE
          SET seq = EXCLUDED.seq, state = EXCLUDED.state, taken_at = now()
        WHERE snapshots.seq < EXCLUDED.seq""";
@@ -71,8 +78,9 @@ public final class Journal {
   private final JournalConfig config;
   private final String metadata;
   private final Context writer;
-  private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
-  private int inFlight;
+  private final Queue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
 
   /**
    * @param writerName stored in every event's metadata, so the journal tells which node wrote what
@@ -96,14 +104,28 @@ public final class Journal {
    * caller must reload the stream before deciding again.
    */
   public Future<Void> append(StreamAppend append) {
-    Context caller = vertx.getOrCreateContext();
     Promise<Void> promise = Promise.promise();
-    PendingAppend pending = new PendingAppend(append, caller, promise);
-    writer.runOnContext(v -> {
-      queue.add(pending);
-      flush();
-    });
+    queue.offer(new PendingAppend(append, vertx.getOrCreateContext(), promise));
+    // the writer drains the queue whenever a transaction completes, so it needs waking only when it has room
+    if (inFlight.get() < config.maxConcurrentAppends() && !wakeupPending.getAndSet(true)) {
+      writer.runOnContext(v -> {
+        wakeupPending.set(false);
+        flush();
+      });
+    }
     return promise.future();
+  }
+
+  /**
+   * Stores a snapshot of a stream in its own transaction, after the events it covers were committed. The state is
+   * produced on a worker thread, since a large stream's state takes a while to write out; a lost snapshot costs
+   * only a longer replay.
+   */
+  public Future<Void> saveSnapshot(String streamId, long seq, Supplier<String> state) {
+    return vertx.executeBlocking(state::get, false)
+        .compose(json -> pool.preparedQuery(UPSERT_SNAPSHOT).execute(Tuple.of(streamId, seq, json)))
+        .onSuccess(saved -> log.debug("Snapshot of {} at seq {}", streamId, seq))
+        .mapEmpty();
   }
 
   /** Loads a stream for replay: its latest snapshot and every event after it. */
@@ -134,18 +156,19 @@ public final class Journal {
 
   /** Runs on the writer context: starts shared transactions while there is room and work. */
   private void flush() {
-    while (inFlight < config.maxConcurrentAppends() && !queue.isEmpty()) {
+    while (inFlight.get() < config.maxConcurrentAppends() && !queue.isEmpty()) {
       List<PendingAppend> batch = new ArrayList<>();
       int events = 0;
-      while (!queue.isEmpty() && (batch.isEmpty()
-          || events + queue.peek().append().events().size() <= config.maxBatchEvents())) {
-        PendingAppend next = queue.poll();
+      PendingAppend next;
+      while ((next = queue.peek()) != null
+          && (batch.isEmpty() || events + next.append().events().size() <= config.maxBatchEvents())) {
+        queue.poll();
         events += next.append().events().size();
         batch.add(next);
       }
-      inFlight++;
+      inFlight.incrementAndGet();
       write(batch).onComplete(done -> {
-        inFlight--;
+        inFlight.decrementAndGet();
         flush();
       });
     }
@@ -156,26 +179,46 @@ public final class Journal {
     return pool.withTransaction(conn -> insert(conn, batch))
         .transform(result -> {
           if (result.succeeded()) {
-            batch.forEach(PendingAppend::succeed);
+            settle(batch, null);
             return Future.succeededFuture();
           }
           if (result.cause() instanceof Conflicts conflicts) {
+            List<PendingAppend> lost = new ArrayList<>();
             List<PendingAppend> rest = new ArrayList<>(batch.size());
             for (PendingAppend pending : batch) {
-              StreamAppend append = pending.append();
-              if (conflicts.streams().contains(append.streamId())) {
-                log.debug("Append to {} at seq {} lost to another writer", append.streamId(), append.expectedSeq());
-                pending.fail(new AppendConflictException(append.streamId(), append.expectedSeq()));
-              } else {
-                rest.add(pending);
-              }
+              (conflicts.streams().contains(pending.append().streamId()) ? lost : rest).add(pending);
             }
+            lost.forEach(pending -> log.debug("Append to {} at seq {} lost to another writer",
+                pending.append().streamId(), pending.append().expectedSeq()));
+            settle(lost, pending -> new AppendConflictException(pending.append().streamId(),
+                pending.append().expectedSeq()));
             return rest.isEmpty() ? Future.succeededFuture() : write(rest);
           }
           log.warn("Shared append of {} streams failed: {}", batch.size(), result.cause().toString());
-          batch.forEach(pending -> pending.fail(result.cause()));
+          settle(batch, pending -> result.cause());
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * Completes appends on their callers' contexts, one task per context rather than one per append.
+   *
+   * @param failure the failure of each append, or {@code null} when they all succeeded
+   */
+  private static void settle(List<PendingAppend> appends, Function<PendingAppend, Throwable> failure) {
+    Map<Context, List<PendingAppend>> byContext = new IdentityHashMap<>();
+    for (PendingAppend pending : appends) {
+      byContext.computeIfAbsent(pending.caller(), context -> new ArrayList<>()).add(pending);
+    }
+    byContext.forEach((context, pendings) -> context.runOnContext(v -> {
+      for (PendingAppend pending : pendings) {
+        if (failure == null) {
+          pending.promise().complete();
+        } else {
+          pending.promise().fail(failure.apply(pending));
+        }
+      }
+    }));
   }
 
   private Future<Void> insert(SqlConnection conn, List<PendingAppend> batch) {
@@ -184,7 +227,6 @@ public final class Journal {
     Long[] seqs = new Long[total];
     String[] types = new String[total];
     String[] payloads = new String[total];
-    List<Snapshot> snapshots = new ArrayList<>();
     int i = 0;
     for (PendingAppend pending : batch) {
       StreamAppend append = pending.append();
@@ -196,15 +238,11 @@ public final class Journal {
         payloads[i] = event.payload();
         i++;
       }
-      if (append.snapshot() != null) {
-        snapshots.add(append.snapshot());
-      }
     }
     Tuple params = Tuple.tuple().addArrayOfString(streams).addArrayOfLong(seqs).addArrayOfString(types)
         .addArrayOfString(payloads).addString(metadata);
     return conn.preparedQuery(INSERT_EVENTS).execute(params)
-        .compose(inserted -> inserted.rowCount() == total ? Future.<Void>succeededFuture() : conflictsIn(conn, batch))
-        .compose(eventsWritten -> snapshots.isEmpty() ? Future.<Void>succeededFuture() : upsert(conn, snapshots));
+        .compose(inserted -> inserted.rowCount() == total ? Future.<Void>succeededFuture() : conflictsIn(conn, batch));
   }
 
   /** After a short insert: the streams that did not get all their rows, counted from this transaction's own. */
@@ -225,22 +263,7 @@ public final class Journal {
     });
   }
 
-  private Future<Void> upsert(SqlConnection conn, List<Snapshot> snapshots) {
-    String[] streams = snapshots.stream().map(Snapshot::streamId).toArray(String[]::new);
-    Long[] seqs = snapshots.stream().map(Snapshot::seq).toArray(Long[]::new);
-    String[] states = snapshots.stream().map(Snapshot::state).toArray(String[]::new);
-    Tuple params = Tuple.tuple().addArrayOfString(streams).addArrayOfLong(seqs).addArrayOfString(states);
-    return conn.preparedQuery(UPSERT_SNAPSHOTS).execute(params).mapEmpty();
-  }
-
   private record PendingAppend(StreamAppend append, Context caller, Promise<Void> promise) {
-    void succeed() {
-      caller.runOnContext(v -> promise.complete());
-    }
-
-    void fail(Throwable cause) {
-      caller.runOnContext(v -> promise.fail(cause));
-    }
   }
 
   /** Signals, inside the transaction, that some streams lost rows to another writer; it is rolled back. */

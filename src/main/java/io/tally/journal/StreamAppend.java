@@ -5,10 +5,8 @@ import java.util.List;
 /**
  * Events for one stream that must be stored together or not at all, numbered from {@code expectedSeq + 1}. If any
  * of those numbers is taken, another writer got there first and the whole append is refused.
- *
- * @param snapshot state to store with the events, or {@code null}
  */
-public record StreamAppend(String streamId, long expectedSeq, List<NewEvent> events, Snapshot snapshot) {
+public record StreamAppend(String streamId, long expectedSeq, List<NewEvent> events) {
 
   public StreamAppend {
     events = List.copyOf(events);

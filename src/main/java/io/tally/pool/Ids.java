@@ -1,7 +1,6 @@
 package io.tally.pool;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The shapes of identifiers. A reservation id carries its pool ({@code <poolId>~<n>}), so a release goes straight
@@ -12,14 +11,25 @@ public final class Ids {
   public static final int MAX_POOL_ID_LENGTH = 128;
   public static final int MAX_ORDER_ID_LENGTH = 128;
   public static final int MAX_REGION_LENGTH = 64;
-  private static final Pattern POOL_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final char RESERVATION_SEPARATOR = '~';
 
   private Ids() {
   }
 
+  /** Whether {@code value} matches {@code [A-Za-z0-9._:-]{1,128}}; checked on every request, so without regex. */
   public static boolean isPoolId(String value) {
-    return value != null && POOL_ID.matcher(value).matches();
+    if (value == null || value.isEmpty() || value.length() > MAX_POOL_ID_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+          || c == '_' || c == ':' || c == '-';
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** An order id is 1–128 printable characters (no control characters, no line breaks). */
@@ -55,9 +65,13 @@ public final class Ids {
     }
     String poolId = reservationId.substring(0, separator);
     String digits = reservationId.substring(separator + 1);
-    if (!isPoolId(poolId) || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
-        || digits.charAt(0) == '0') {
+    if (!isPoolId(poolId) || digits.length() > 18 || digits.charAt(0) == '0') {
       return Optional.empty();
+    }
+    for (int i = 0; i < digits.length(); i++) {
+      if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+        return Optional.empty();
+      }
     }
     return Optional.of(new ReservationNumber(poolId, Long.parseLong(digits)));
   }

@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
  */
 public final class CommandGateway extends VerticleBase {
 
+  /** The reply header that carries the HTTP status of a success (201 for a new pool or reservation). */
+  public static final String STATUS_HEADER = "status";
+
   private final CommandSender sender;
 
   public CommandGateway(CommandSender sender) {
@@ -32,8 +35,7 @@ public final class CommandGateway extends VerticleBase {
     }
     sender.send(body).onSuccess(reply -> {
       if (reply.succeeded()) {
-        message.reply(reply.body(), new DeliveryOptions().addHeader(Reply.STATUS_HEADER,
-            Integer.toString(reply.status())));
+        message.reply(reply.body(), new DeliveryOptions().addHeader(STATUS_HEADER, Integer.toString(reply.status())));
       } else {
         message.fail(reply.status(), reply.body().getString("error"));
       }

@@ -6,7 +6,6 @@ import io.tally.pool.InvalidCommand;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -47,16 +46,17 @@ public final class CommandSender {
     }
     String address = Addresses.shard(Shards.shardOf(parsed.poolId(), config.count()));
     long deadline = System.nanoTime() + config.retryDeadline().toNanos();
-    return attempt(address, request, deadline, FIRST_BACKOFF_MS, 1);
+    return attempt(address, new ShardMessages.Envelope(parsed, request), deadline, FIRST_BACKOFF_MS, 1);
   }
 
-  private Future<Reply> attempt(String address, JsonObject request, long deadline, long backoffMs, int attempt) {
+  private Future<Reply> attempt(String address, ShardMessages.Envelope request, long deadline, long backoffMs,
+      int attempt) {
     long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
     DeliveryOptions options = new DeliveryOptions()
         .setSendTimeout(Math.max(1, Math.min(config.requestTimeout().toMillis(), remainingMs)));
-    return vertx.eventBus().<JsonObject>request(address, request, options).transform(result -> {
+    return vertx.eventBus().<Reply>request(address, request, options).transform(result -> {
       if (result.succeeded()) {
-        return Future.succeededFuture(toReply(result.result()));
+        return Future.succeededFuture(result.result().body());
       }
       if (!retryable(result.cause())) {
         log.warn("Request to {} failed: {}", address, result.cause().toString());
@@ -81,10 +81,5 @@ public final class CommandSender {
     }
     return reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.TIMEOUT
         || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 503);
-  }
-
-  private static Reply toReply(Message<JsonObject> message) {
-    String status = message.headers().get(Reply.STATUS_HEADER);
-    return new Reply(status == null ? 200 : Integer.parseInt(status), message.body());
   }
 }

@@ -4,7 +4,6 @@ import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.journal.Journal;
 import io.tally.journal.NewEvent;
-import io.tally.journal.Snapshot;
 import io.tally.journal.StreamAppend;
 import io.tally.journal.StreamHistory;
 import io.tally.pool.Decision;
@@ -55,6 +54,7 @@ final class PoolEntity {
   private boolean loaded;
   private boolean busy;
   private boolean retired;
+  private boolean snapshotInFlight;
   private long lastUsedNanos = System.nanoTime();
 
   PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
@@ -180,11 +180,8 @@ final class PoolEntity {
   private void append(Pool next, List<PoolEvent> events, List<Pending> answered, List<Reply> replies) {
     busy = true;
     long expected = version;
-    long afterAppend = eventsSinceSnapshot + events.size();
-    boolean snapshot = afterAppend >= Math.max(journalConfig.snapshotEvery(), next.reservations().size() / 2);
     List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
-    Snapshot snap = snapshot ? new Snapshot(poolId, expected + events.size(), StoredForm.snapshot(next)) : null;
-    journal.append(new StreamAppend(poolId, expected, stored, snap)).onComplete(result -> {
+    journal.append(new StreamAppend(poolId, expected, stored)).onComplete(result -> {
       busy = false;
       if (result.failed()) {
         log.debug("Append to {} at seq {} failed: {}", poolId, expected, result.cause().toString());
@@ -194,10 +191,31 @@ final class PoolEntity {
       }
       state = next;
       version = expected + events.size();
-      eventsSinceSnapshot = snapshot ? 0 : afterAppend;
+      eventsSinceSnapshot += events.size();
       log.debug("Appended {} events to {} at seq {}", events.size(), poolId, version);
       answer(answered, replies);
+      maybeSnapshot();
       run();
+    });
+  }
+
+  /**
+   * Snapshots the confirmed state every {@code snapshotEvery} events, and a large pool only after half its size in
+   * new events, so that writing snapshots stays a bounded share of the cost of each event.
+   */
+  private void maybeSnapshot() {
+    if (snapshotInFlight
+        || eventsSinceSnapshot < Math.max(journalConfig.snapshotEvery(), state.reservations().size() / 2)) {
+      return;
+    }
+    snapshotInFlight = true;
+    eventsSinceSnapshot = 0;
+    Pool pool = state;
+    journal.saveSnapshot(poolId, version, () -> StoredForm.snapshot(pool)).onComplete(saved -> {
+      snapshotInFlight = false;
+      if (saved.failed()) {
+        log.warn("Snapshot of {} at seq {} failed: {}", poolId, version, saved.cause().toString());
+      }
     });
   }
 

@@ -6,9 +6,6 @@ import io.vertx.core.json.JsonObject;
 /** An answer to a pool request: the HTTP status it maps to and the JSON body of the contract. */
 public record Reply(int status, JsonObject body) {
 
-  /** The event-bus header that carries {@link #status} on shard replies. */
-  public static final String STATUS_HEADER = "status";
-
   public boolean succeeded() {
     return status < 400;
   }

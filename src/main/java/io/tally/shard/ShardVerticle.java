@@ -4,14 +4,11 @@ import io.tally.Addresses;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.journal.Journal;
-import io.tally.pool.InvalidCommand;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,7 +32,7 @@ public final class ShardVerticle extends VerticleBase {
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
   private final Map<String, PoolEntity> entities = new HashMap<>();
-  private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<ShardMessages.Envelope> consumer;
   private long evictionTimer;
   private Promise<Void> drained;
 
@@ -72,25 +69,18 @@ public final class ShardVerticle extends VerticleBase {
     return count.future();
   }
 
-  private void handle(Message<JsonObject> message) {
-    ShardRequest request;
-    try {
-      request = ShardRequest.fromJson(message.body());
-    } catch (InvalidCommand invalid) {
-      reply(message, Reply.rejected(invalid.rejection()));
-      return;
-    }
+  private void handle(Message<ShardMessages.Envelope> message) {
+    ShardRequest request = message.body().request();
     PoolEntity entity = entities.computeIfAbsent(request.poolId(),
         poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, this::forget));
     entity.submit(new PoolEntity.Pending(request, reply -> reply(message, reply)));
   }
 
-  private void reply(Message<JsonObject> message, Reply reply) {
+  private void reply(Message<ShardMessages.Envelope> message, Reply reply) {
     if (reply.status() == 503) {
       message.fail(503, reply.body().getString("error"));
     } else {
-      message.reply(reply.body(), new DeliveryOptions().addHeader(Reply.STATUS_HEADER,
-          Integer.toString(reply.status())));
+      message.reply(reply);
     }
     checkDrained();
   }

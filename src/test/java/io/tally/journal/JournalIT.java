@@ -45,7 +45,7 @@ class JournalIT {
 
   @Test
   void appendedEventsReadBackInOrderWithTheirMetadata() {
-    journal.append(new StreamAppend("s1", 0, events("a", "b", "c"), null)).await();
+    journal.append(new StreamAppend("s1", 0, events("a", "b", "c"))).await();
 
     List<RecordedEvent> read = journal.read("s1", 0, 100).await();
     assertEquals(List.of(1L, 2L, 3L), read.stream().map(RecordedEvent::seq).toList());
@@ -62,26 +62,26 @@ class JournalIT {
 
   @Test
   void anAppendAtATakenSeqIsRefusedAndAddsNothing() {
-    journal.append(new StreamAppend("s1", 0, events("a"), null)).await();
+    journal.append(new StreamAppend("s1", 0, events("a"))).await();
 
     assertThrows(AppendConflictException.class,
-        () -> journal.append(new StreamAppend("s1", 0, events("x", "y"), null)).await());
+        () -> journal.append(new StreamAppend("s1", 0, events("x", "y"))).await());
     assertEquals(List.of("test.a.v1"), journal.read("s1", 0, 100).await().stream().map(RecordedEvent::type)
         .toList(), "the refused append kept none of its rows, not even the one at a free seq");
 
-    journal.append(new StreamAppend("s1", 1, events("b"), null)).await();
+    journal.append(new StreamAppend("s1", 1, events("b"))).await();
     assertEquals(2, journal.load("s1").await().version());
   }
 
   @Test
   void aSharedAppendFailsOnlyTheConflictingStream() {
-    journal.append(new StreamAppend("b", 0, events("first"), null)).await();
+    journal.append(new StreamAppend("b", 0, events("first"))).await();
 
     // one writer in flight: the three appends below queue behind the first and share one transaction
-    Future<Void> blocker = journal.append(new StreamAppend("blocker", 0, events("z"), null));
-    Future<Void> a = journal.append(new StreamAppend("a", 0, events("a1", "a2"), null));
-    Future<Void> b = journal.append(new StreamAppend("b", 0, events("stale1", "stale2"), null));
-    Future<Void> c = journal.append(new StreamAppend("c", 0, events("c1"), null));
+    Future<Void> blocker = journal.append(new StreamAppend("blocker", 0, events("z")));
+    Future<Void> a = journal.append(new StreamAppend("a", 0, events("a1", "a2")));
+    Future<Void> b = journal.append(new StreamAppend("b", 0, events("stale1", "stale2")));
+    Future<Void> c = journal.append(new StreamAppend("c", 0, events("c1")));
     Future.join(blocker, a, b, c).otherwiseEmpty().await();
 
     assertTrue(blocker.succeeded() && a.succeeded() && c.succeeded());
@@ -97,11 +97,13 @@ class JournalIT {
   }
 
   @Test
-  void loadingStartsFromTheLatestSnapshot() {
-    journal.append(new StreamAppend("s1", 0, events("a", "b"), new Snapshot("s1", 2, "{\"upTo\":2}"))).await();
-    journal.append(new StreamAppend("s1", 2, events("c"), null)).await();
-    journal.append(new StreamAppend("s1", 3, events("d"), new Snapshot("s1", 4, "{\"upTo\":4}"))).await();
-    journal.append(new StreamAppend("s1", 4, events("e", "f"), null)).await();
+  void loadingStartsFromTheLatestSnapshotAndAnOlderOneNeverReplacesIt() {
+    journal.append(new StreamAppend("s1", 0, events("a", "b"))).await();
+    journal.saveSnapshot("s1", 2, () -> "{\"upTo\":2}").await();
+    journal.append(new StreamAppend("s1", 2, events("c", "d"))).await();
+    journal.saveSnapshot("s1", 4, () -> "{\"upTo\":4}").await();
+    journal.saveSnapshot("s1", 3, () -> "{\"upTo\":3}").await();
+    journal.append(new StreamAppend("s1", 4, events("e", "f"))).await();
 
     StreamHistory history = journal.load("s1").await();
     assertEquals(4, history.snapshot().orElseThrow().seq());

@@ -55,6 +55,7 @@ class ShardRuntimeIT {
         .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
     Migrations.apply(sql).await();
     journal = new Journal(vertx, sql, JOURNAL, "test-node");
+    ShardMessages.register(vertx.eventBus());
   }
 
   @AfterEach
@@ -146,18 +147,20 @@ class ShardRuntimeIT {
     CommandSender sender = new CommandSender(vertx, config);
     send(sender, define("handoff-1", 10_000));
 
-    List<Future<JsonObject>> replies = new ArrayList<>();
+    List<Future<Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      replies.add(vertx.eventBus().<JsonObject>request(Addresses.shard(0), reserve("handoff-1", "order-" + i))
-          .map(message -> message.body()));
+      JsonObject request = reserve("handoff-1", "order-" + i);
+      replies.add(vertx.eventBus().<Reply>request(Addresses.shard(0),
+          new ShardMessages.Envelope(ShardRequest.fromJson(request), request)).map(message -> message.body()));
     }
     vertx.undeploy(deployment).await();
     Future.join(new ArrayList<>(replies)).otherwiseEmpty().await();
 
     Set<String> acknowledged = new HashSet<>();
-    for (Future<JsonObject> reply : replies) {
+    for (Future<Reply> reply : replies) {
       if (reply.succeeded()) {
-        acknowledged.add(reply.result().getString("reservationId"));
+        assertEquals(201, reply.result().status());
+        acknowledged.add(reply.result().body().getString("reservationId"));
       } else {
         ReplyException refused = (ReplyException) reply.cause();
         assertTrue(refused.failureCode() == 503 || refused.failureType().name().equals("TIMEOUT")
