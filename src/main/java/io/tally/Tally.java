@@ -1,5 +1,6 @@
 package io.tally;
 
+import io.tally.config.ClusterConfig;
 import io.tally.config.ConfigLoader;
 import io.tally.config.Role;
 import io.tally.config.TallyConfig;
@@ -9,6 +10,10 @@ import io.tally.journal.Migrations;
 import io.tally.query.HistoryVerticle;
 import io.tally.shard.CommandGateway;
 import io.tally.shard.CommandSender;
+import io.tally.shard.HazelcastMembership;
+import io.tally.shard.LocalMembership;
+import io.tally.shard.Member;
+import io.tally.shard.Membership;
 import io.tally.shard.ShardManager;
 import io.tally.shard.ShardMessages;
 import io.tally.web.HttpVerticle;
@@ -19,9 +24,11 @@ import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -92,8 +99,31 @@ public final class Tally {
       embedded = EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
       url = embedded.url();
     }
-    int eventLoops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
+    Member self = new Member(config.nodeId(), config.roles(), advertisedHttp(config), false, new TreeSet<>());
+    Vertx vertx;
+    Membership membership;
+    try {
+      VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(
+          config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors());
+      if (config.cluster().enabled()) {
+        ClusterConfig cluster = config.cluster();
+        options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
+            .setClusterPublicHost(cluster.host());
+        HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
+        vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await();
+        membership = new HazelcastMembership(vertx, manager.getHazelcastInstance());
+        log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(),
+            cluster.port());
+      } else {
+        vertx = Vertx.vertx(options);
+        membership = new LocalMembership(self);
+      }
+    } catch (Exception e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.postgres().poolSize()).setShared(false))
         .connectingTo(PgConnectOptions.fromUri(url).setCachePreparedStatements(true).setPipeliningLimit(256))
@@ -104,12 +134,13 @@ public final class Tally {
       ShardMessages.register(vertx.eventBus());
       Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId());
       CommandSender sender = new CommandSender(vertx, config.shards());
-      ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal());
+      ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(),
+          membership, config.has(Role.AGGREGATE));
       List<String> back = new ArrayList<>();
       List<String> front = new ArrayList<>();
       List<HttpVerticle> servers = new CopyOnWriteArrayList<>();
+      shards.start().await();
       if (config.has(Role.AGGREGATE)) {
-        shards.start().await();
         back.add(vertx.deployVerticle(new CommandGateway(sender)).await());
       }
       if (config.has(Role.QUERY)) {
@@ -118,7 +149,7 @@ public final class Tally {
       if (config.has(Role.WEB)) {
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         front.add(vertx.deployVerticle(() -> {
-          HttpVerticle server = new HttpVerticle(config.http(), sender, shards::ready);
+          HttpVerticle server = new HttpVerticle(config.http(), sender, shards::ready, shards::status);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)).await());
@@ -133,6 +164,12 @@ public final class Tally {
       }
       throw e;
     }
+  }
+
+  /** The HTTP address other nodes and operators are told, in {@code GET /cluster}. */
+  private static String advertisedHttp(TallyConfig config) {
+    String host = config.cluster().enabled() ? config.cluster().host() : config.http().host();
+    return host + ":" + config.http().port();
   }
 
   public TallyConfig config() {
@@ -154,13 +191,16 @@ public final class Tally {
   }
 
   /**
-   * Stops in the order that loses nothing: stop taking HTTP requests, hand off the shards (appends in flight are
-   * finished and answered), then close the database.
+   * Stops in the order that loses nothing: hand the shards to the other nodes (this node turns unready, its
+   * appends in flight finish and are answered, its HTTP requests meanwhile go to the new owners), then let HTTP
+   * requests in flight finish, then leave the cluster and close the database.
    */
   public Future<Void> stop() {
     log.info("Stopping node {}", config.nodeId());
-    return undeploy(frontDeployments)
-        .compose(v -> shards.stop())
+    return shards.stop()
+        .onComplete(v -> log.info("Node {} handed its shards off", config.nodeId()))
+        .compose(v -> undeploy(frontDeployments))
+        .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
         .compose(v -> undeploy(backDeployments))
         .compose(v -> pool.close())
         .eventually(() -> vertx.close())

@@ -26,6 +26,11 @@ public final class EnvironmentOverrides {
     KEYS.put("TALLY_DATA_DIR", "postgres.dataDir");
     KEYS.put("TALLY_PG_PORT", "postgres.embeddedPort");
     KEYS.put("TALLY_PG_POOL_SIZE", "postgres.poolSize");
+    KEYS.put("TALLY_CLUSTER_NAME", "cluster.name");
+    KEYS.put("TALLY_CLUSTER_HOST", "cluster.host");
+    KEYS.put("TALLY_CLUSTER_PORT", "cluster.port");
+    KEYS.put("TALLY_CLUSTER_MEMBERS", "cluster.members");
+    KEYS.put("TALLY_EVENTBUS_PORT", "cluster.eventBusPort");
     KEYS.put("TALLY_SHARDS", "shards.count");
     KEYS.put("TALLY_IDLE_EVICTION_MS", "shards.idleEvictionMs");
     KEYS.put("TALLY_SNAPSHOT_EVERY", "journal.snapshotEvery");

@@ -1,12 +1,18 @@
 package io.tally.config;
 
-/** The HTTP server: where it listens and how large a request body may be. */
-public record HttpConfig(String host, int port, int maxBodyBytes) {
+import java.time.Duration;
+
+/**
+ * The HTTP server: where it listens, how large a request body may be, and how long a stopping node lets requests
+ * in flight finish.
+ */
+public record HttpConfig(String host, int port, int maxBodyBytes, Duration shutdownGrace) {
 
   static HttpConfig from(Section section) {
     return new HttpConfig(
         section.text("host", "0.0.0.0"),
         section.integer("port", 8080, 0, 65_535),
-        section.integer("maxBodyBytes", 64 * 1024, 1024, 16 * 1024 * 1024));
+        section.integer("maxBodyBytes", 64 * 1024, 1024, 16 * 1024 * 1024),
+        section.millis("shutdownGraceMs", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)));
   }
 }

@@ -93,7 +93,7 @@ final class Section {
     throw new ConfigException(key(name), "must be true or false, got '" + value + "'");
   }
 
-  /** A list of strings, from a JSON array or a comma-separated string. */
+  /** A list of strings (or whole numbers), from a JSON array or a comma-separated string. */
   List<String> list(String name, List<String> defaultValue) {
     Object value = json.getValue(name);
     if (value == null) {
@@ -102,10 +102,13 @@ final class Section {
     List<String> items = new ArrayList<>();
     if (value instanceof JsonArray array) {
       for (Object item : array) {
-        if (!(item instanceof String text)) {
+        if (item instanceof String text) {
+          items.add(text.trim());
+        } else if (item instanceof Integer || item instanceof Long) {
+          items.add(item.toString());
+        } else {
           throw new ConfigException(key(name), "must list strings, got '" + item + "'");
         }
-        items.add(text.trim());
       }
     } else if (value instanceof String text) {
       for (String item : text.split(",")) {

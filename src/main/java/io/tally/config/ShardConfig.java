@@ -1,6 +1,8 @@
 package io.tally.config;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How pools are spread and kept in memory.
@@ -10,16 +12,39 @@ import java.time.Duration;
  * @param maxCommandsPerAppend the most commands of one pool decided into one append
  * @param requestTimeout how long a sender waits for one attempt's answer
  * @param retryDeadline how long a sender keeps retrying a command that found no owner or timed out
+ * @param maxConcurrentLoads how many pools a node loads from the journal at once, so that taking over a crashed
+ *     node's shards does not reload all their pools in one storm
+ * @param alsoServe shards this node consumes although it does not own them: a fault injection for testing that the
+ *     journal keeps two owners of one shard from overbooking; never set in production
  */
 public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAppend, Duration requestTimeout,
-    Duration retryDeadline) {
+    Duration retryDeadline, int maxConcurrentLoads, Set<Integer> alsoServe) {
+
+  public ShardConfig {
+    alsoServe = Set.copyOf(alsoServe);
+  }
+
+  /** The settings of a single node with {@code count} shards and the given timings, for tests and tools. */
+  public static ShardConfig of(int count, Duration idleEviction, Duration requestTimeout, Duration retryDeadline) {
+    return new ShardConfig(count, idleEviction, 1_000, requestTimeout, retryDeadline, 32, Set.of());
+  }
 
   static ShardConfig from(Section section) {
+    int count = section.integer("count", 128, 1, 4096);
+    Set<Integer> alsoServe = new TreeSet<>();
+    for (String shard : section.list("alsoServe", java.util.List.of())) {
+      if (!shard.matches("\\d{1,4}") || Integer.parseInt(shard) >= count) {
+        throw new ConfigException(section.key("alsoServe"), "must list shard numbers below " + count);
+      }
+      alsoServe.add(Integer.parseInt(shard));
+    }
     return new ShardConfig(
-        section.integer("count", 128, 1, 4096),
+        count,
         section.millis("idleEvictionMs", Duration.ofMinutes(10), Duration.ofMillis(10), Duration.ofDays(7)),
         section.integer("maxCommandsPerAppend", 1_000, 1, 100_000),
-        section.millis("requestTimeoutMs", Duration.ofSeconds(3), Duration.ofMillis(10), Duration.ofMinutes(5)),
-        section.millis("retryDeadlineMs", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMinutes(10)));
+        section.millis("requestTimeoutMs", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(5)),
+        section.millis("retryDeadlineMs", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMinutes(10)),
+        section.integer("maxConcurrentLoads", 32, 1, 10_000),
+        alsoServe);
   }
 }

@@ -75,11 +75,14 @@ public final class CommandSender {
     });
   }
 
+  /**
+   * Whether no owner took the command: no consumer, no answer in time, a connection to a departed node that
+   * failed, or an owner that let the pool go and said "retry". A failure an owner reported otherwise is final.
+   */
   private static boolean retryable(Throwable failure) {
     if (!(failure instanceof ReplyException reply)) {
-      return false;
+      return true;
     }
-    return reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.TIMEOUT
-        || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 503);
+    return reply.failureType() != ReplyFailure.RECIPIENT_FAILURE || reply.failureCode() == 503;
   }
 }

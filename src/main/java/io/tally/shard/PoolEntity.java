@@ -46,6 +46,7 @@ final class PoolEntity {
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
   private final Consumer<PoolEntity> forget;
+  private final LoadLimiter loads;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
   private Pool state;
@@ -57,9 +58,10 @@ final class PoolEntity {
   private boolean snapshotInFlight;
   private long lastUsedNanos = System.nanoTime();
 
-  PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
+  PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads,
       Consumer<PoolEntity> forget) {
     this.poolId = poolId;
+    this.loads = loads;
     this.journal = journal;
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
@@ -120,16 +122,18 @@ final class PoolEntity {
 
   private void load() {
     busy = true;
-    journal.load(poolId).onComplete(result -> {
-      busy = false;
-      if (result.failed()) {
-        log.warn("Could not load pool {}: {}", poolId, result.cause().toString());
-        abandon();
-        return;
-      }
-      restore(result.result());
-      run();
-    });
+    loads.acquire()
+        .compose(admitted -> journal.load(poolId).onComplete(loaded -> loads.release()))
+        .onComplete(result -> {
+          busy = false;
+          if (result.failed()) {
+            log.warn("Could not load pool {}: {}", poolId, result.cause().toString());
+            abandon();
+            return;
+          }
+          restore(result.result());
+          run();
+        });
   }
 
   private void restore(StreamHistory history) {

@@ -1,21 +1,36 @@
 package io.tally.shard;
 
+import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.journal.Journal;
-import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deploys a {@link ShardVerticle} for every shard this node owns and undeploys them on stop, finishing their
- * in-flight work first. Each shard gets its own verticle, so its pools' commands run on one context.
+ * Keeps this node serving exactly the shards it owns. Ownership is computed, not coordinated: every node ranks the
+ * live aggregate members for each shard by rendezvous hashing ({@link Ownership}) and the first one owns it.
+ * Whenever the membership changes, the manager deploys a {@link ShardVerticle} for each shard it gained and lets
+ * go of each shard it lost once the new owner announces that it serves it, so a handoff leaves no gap.
+ *
+ * <p>Stopping is a handoff too: the node announces that it is leaving, the others take its shards over, and only
+ * then are its shard verticles undeployed, finishing their appends in flight. Everything here runs on the
+ * manager's own context, one reconciliation at a time.
  */
 public final class ShardManager {
 
@@ -25,43 +40,187 @@ public final class ShardManager {
   private final Journal journal;
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
-  private final Map<Integer, String> deployments = new ConcurrentHashMap<>();
+  private final ClusterConfig clusterConfig;
+  private final Membership membership;
+  private final boolean aggregate;
+  private final LoadLimiter loads;
+  private final Context context;
+  private final Map<Integer, Deployment> deployments = new HashMap<>();
+  private final Set<Future<Void>> unsubscribing = new HashSet<>();
+  private boolean reconciling;
+  private boolean again;
+  private boolean leaving;
+  private Promise<Void> handedOff;
+  private boolean finishing;
 
-  public ShardManager(Vertx vertx, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig) {
+  public ShardManager(Vertx vertx, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
+      ClusterConfig clusterConfig, Membership membership, boolean aggregate) {
     this.vertx = vertx;
     this.journal = journal;
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
+    this.clusterConfig = clusterConfig;
+    this.membership = membership;
+    this.aggregate = aggregate;
+    this.loads = new LoadLimiter(vertx, shardConfig.maxConcurrentLoads());
+    this.context = vertx.getOrCreateContext();
   }
 
-  /** Starts serving every shard on this node (a single node owns them all). */
+  /** Starts following the membership; completes once this node serves the shards it owns now. */
   public Future<Void> start() {
-    List<Future<String>> started = new ArrayList<>();
-    for (int shard = 0; shard < shardConfig.count(); shard++) {
-      started.add(deploy(shard));
-    }
-    return Future.all(started).onSuccess(all -> log.info("Serving {} shards", deployments.size())).mapEmpty();
+    Promise<Void> started = Promise.promise();
+    context.runOnContext(v -> {
+      membership.onChange(() -> context.runOnContext(change -> reconcile()));
+      reconcile().onComplete(started);
+    });
+    return started.future();
   }
 
-  /** Hands every shard off: stop consuming, finish appends in flight, answer the rest "retry". */
+  /**
+   * Hands every shard off and completes when none is served here any more: to the new owners once they serve
+   * them, or after {@code cluster.handoffTimeoutMs} when no one takes over (the last node of a cluster).
+   */
   public Future<Void> stop() {
-    List<Future<Void>> stopped = new ArrayList<>();
-    deployments.forEach((shard, id) -> stopped.add(vertx.undeploy(id)));
-    deployments.clear();
-    return Future.join(stopped).mapEmpty();
+    Promise<Void> stopped = Promise.promise();
+    context.runOnContext(v -> {
+      leaving = true;
+      handedOff = stopped;
+      long timer = vertx.setTimer(Math.max(1, clusterConfig.handoffTimeout().toMillis()), expired -> {
+        if (!deployments.isEmpty()) {
+          log.warn("No owner took over shards {} within {}; letting go", new TreeSet<>(deployments.keySet()),
+              clusterConfig.handoffTimeout());
+        }
+        undeploy(new ArrayList<>(deployments.keySet()))
+            .compose(released -> membership.announce(true, served()))
+            .onComplete(done -> finishHandoff());
+      });
+      stopped.future().onComplete(done -> vertx.cancelTimer(timer));
+      membership.announce(true, served()).onComplete(announced -> reconcile());
+    });
+    return stopped.future();
   }
 
-  /** True when every shard has a serving owner. */
+  /** True when every shard has a live member that serves it, and this node is not on its way out. */
   public boolean ready() {
-    return deployments.size() == shardConfig.count();
+    if (membership.self().leaving()) {
+      return false;
+    }
+    boolean[] covered = new boolean[shardConfig.count()];
+    int count = 0;
+    for (Member member : membership.members()) {
+      for (int shard : member.served()) {
+        if (shard < covered.length && !covered[shard]) {
+          covered[shard] = true;
+          count++;
+        }
+      }
+    }
+    return count == covered.length;
   }
 
-  public int ownedShards() {
-    return deployments.size();
+  /** The cluster as this node sees it, for {@code GET /cluster}. */
+  public JsonObject status() {
+    List<Member> members = membership.members();
+    List<String> owners = members.stream().filter(Member::owner).map(Member::name).toList();
+    JsonArray listed = new JsonArray();
+    for (Member member : members) {
+      listed.add(member.toJson().put("owns", member.owner()
+          ? Ownership.owned(member.name(), owners, shardConfig.count()).size() : 0));
+    }
+    return new JsonObject().put("self", membership.self().name()).put("ready", ready())
+        .put("shardCount", shardConfig.count()).put("members", listed);
   }
 
-  private Future<String> deploy(int shard) {
-    return vertx.deployVerticle(new ShardVerticle(shard, journal, shardConfig, journalConfig),
-        new DeploymentOptions()).onSuccess(id -> deployments.put(shard, id));
+  private Future<Void> reconcile() {
+    if (reconciling) {
+      again = true;
+      return Future.succeededFuture();
+    }
+    reconciling = true;
+    again = false;
+    List<Member> members = membership.members();
+    List<String> owners = members.stream().filter(Member::owner).map(Member::name).toList();
+    SortedSet<Integer> owned = new TreeSet<>();
+    if (aggregate && !leaving) {
+      owned.addAll(Ownership.owned(membership.self().name(), owners, shardConfig.count()));
+      owned.addAll(shardConfig.alsoServe());
+    }
+    List<Integer> gained = owned.stream().filter(shard -> !deployments.containsKey(shard)).toList();
+    List<Integer> lost = deployments.keySet().stream().filter(shard -> !owned.contains(shard))
+        .filter(shard -> takenOver(shard, owners, members)).sorted().toList();
+    if (!gained.isEmpty() || !lost.isEmpty()) {
+      log.info("Shards gained {} lost {}", describe(gained), describe(lost));
+    }
+    Future<Void> done = deploy(gained).compose(deployed -> undeploy(lost))
+        .compose(changed -> gained.isEmpty() && lost.isEmpty() && served().equals(membership.self().served())
+            ? Future.succeededFuture() : membership.announce(leaving, served()));
+    return done.eventually(() -> {
+      reconciling = false;
+      if (leaving && deployments.isEmpty()) {
+        finishHandoff();
+      }
+      return again ? reconcile() : Future.succeededFuture();
+    });
+  }
+
+  /** A lost shard is let go once its new owner serves it, so that commands always find a consumer. */
+  private static boolean takenOver(int shard, List<String> owners, List<Member> members) {
+    Optional<String> owner = Ownership.ownerOf(shard, owners);
+    // with no owner left (a single node stopping, the last aggregate node leaving) there is no one to wait for
+    return owner.isEmpty() || members.stream()
+        .anyMatch(member -> member.name().equals(owner.get()) && member.served().contains(shard));
+  }
+
+  private record Deployment(String id, ShardVerticle verticle) {
+  }
+
+  private Future<Void> deploy(List<Integer> shards) {
+    List<Future<String>> started = new ArrayList<>();
+    for (int shard : shards) {
+      ShardVerticle verticle = new ShardVerticle(shard, journal, shardConfig, journalConfig, loads);
+      started.add(vertx.deployVerticle(verticle).onSuccess(id -> deployments.put(shard, new Deployment(id, verticle))));
+    }
+    return Future.join(started).mapEmpty();
+  }
+
+  /**
+   * Lets shards go: each stops deciding at once (answering "retry"), finishes its appends in flight, and stays
+   * subscribed for {@code cluster.unsubscribeGraceMs} so that no sender's message is lost to a stale subscription,
+   * then is undeployed. Completes when the shards no longer decide anything; the undeploy follows on its own.
+   */
+  private Future<Void> undeploy(List<Integer> shards) {
+    List<Future<Void>> retired = new ArrayList<>();
+    for (int shard : shards) {
+      Deployment deployment = deployments.remove(shard);
+      if (deployment != null) {
+        Future<Void> drained = deployment.verticle().retire()
+            .onComplete(done -> log.debug("Shard {} retired", shard));
+        long grace = clusterConfig.enabled() ? clusterConfig.unsubscribeGrace().toMillis() : 0;
+        Future<Void> gone = drained.compose(done -> grace > 0 ? vertx.timer(grace) : Future.succeededFuture())
+            .compose(elapsed -> vertx.undeploy(deployment.id()));
+        unsubscribing.add(gone);
+        gone.onComplete(done -> unsubscribing.remove(gone));
+        retired.add(drained);
+      }
+    }
+    return Future.join(retired).mapEmpty();
+  }
+
+  private SortedSet<Integer> served() {
+    return new TreeSet<>(deployments.keySet());
+  }
+
+  /** Once the last shard is let go, completes the stop after the retired shards have unsubscribed. */
+  private void finishHandoff() {
+    if (handedOff == null || !deployments.isEmpty() || finishing) {
+      return;
+    }
+    finishing = true;
+    log.debug("Every shard is handed off; waiting for {} to unsubscribe", unsubscribing.size());
+    Future.join(new ArrayList<>(unsubscribing)).onComplete(unsubscribed -> handedOff.tryComplete());
+  }
+
+  private static String describe(List<Integer> shards) {
+    return shards.size() <= 16 ? shards.toString() : shards.size() + " shards";
   }
 }

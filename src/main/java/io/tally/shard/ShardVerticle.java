@@ -31,13 +31,16 @@ public final class ShardVerticle extends VerticleBase {
   private final Journal journal;
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
+  private final LoadLimiter loads;
   private final Map<String, PoolEntity> entities = new HashMap<>();
   private MessageConsumer<ShardMessages.Envelope> consumer;
   private long evictionTimer;
   private Promise<Void> drained;
+  private boolean retired;
 
-  public ShardVerticle(int shard, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig) {
+  ShardVerticle(int shard, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads) {
     this.shard = shard;
+    this.loads = loads;
     this.journal = journal;
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
@@ -54,12 +57,28 @@ public final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(evictionTimer);
-    return consumer.unregister().compose(unregistered -> {
+    return consumer.unregister().compose(unregistered -> retire());
+  }
+
+  /**
+   * Stops deciding while still consuming: everything that arrives from now on, and every command still waiting,
+   * is answered "retry", so that senders move on to the new owner at once. Other nodes learn that this consumer is
+   * gone only some time after it unregisters, and a message sent to a node without a consumer is never answered;
+   * a retired shard therefore stays subscribed for a grace period before it is undeployed. Completes once the
+   * appends in flight are finished and answered.
+   */
+  Future<Void> retire() {
+    Promise<Void> retired = Promise.promise();
+    context.runOnContext(v -> {
+      this.retired = true;
       new ArrayList<>(entities.values()).forEach(PoolEntity::retire);
-      drained = Promise.promise();
+      if (drained == null) {
+        drained = Promise.promise();
+      }
       checkDrained();
-      return drained.future();
+      drained.future().onComplete(retired);
     });
+    return retired.future();
   }
 
   /** How many pools this shard holds in memory, counted on the shard's own context. */
@@ -70,9 +89,13 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   private void handle(Message<ShardMessages.Envelope> message) {
+    if (retired) {
+      message.fail(503, "retry");
+      return;
+    }
     ShardRequest request = message.body().request();
     PoolEntity entity = entities.computeIfAbsent(request.poolId(),
-        poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, this::forget));
+        poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, loads, this::forget));
     entity.submit(new PoolEntity.Pending(request, reply -> reply(message, reply)));
   }
 

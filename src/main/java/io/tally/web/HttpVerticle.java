@@ -16,7 +16,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,18 +36,26 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpConfig config;
   private final CommandSender sender;
   private final BooleanSupplier ready;
+  private final Supplier<JsonObject> cluster;
   private HttpServer server;
 
-  public HttpVerticle(HttpConfig config, CommandSender sender, BooleanSupplier ready) {
+  public HttpVerticle(HttpConfig config, CommandSender sender, BooleanSupplier ready, Supplier<JsonObject> cluster) {
     this.config = config;
     this.sender = sender;
     this.ready = ready;
+    this.cluster = cluster;
   }
 
   @Override
   public Future<?> start() {
     server = vertx.createHttpServer();
     return server.requestHandler(router()).listen(config.port(), config.host());
+  }
+
+  /** Stops taking connections and lets the requests in flight finish, within {@code http.shutdownGraceMs}. */
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The port the server listens on (useful when configured with port 0). */
@@ -66,6 +76,7 @@ public final class HttpVerticle extends VerticleBase {
         withPool(ctx, body(ctx))));
     router.delete("/reservations/:reservationId").handler(ctx -> command(ctx, "release",
         new JsonObject().put("reservationId", ctx.pathParam("reservationId"))));
+    router.get("/cluster").handler(ctx -> json(ctx, 200, cluster.get()));
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> {
       if (ready.getAsBoolean()) {

@@ -66,7 +66,7 @@ class ShardRuntimeIT {
   @Test
   void idlePoolsAreEvictedAndReloadExactly(Vertx vertx) {
     ShardConfig config = shards(Duration.ofMillis(100));
-    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL);
+    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4));
     vertx.deployVerticle(shard).await();
     CommandSender sender = new CommandSender(vertx, config);
 
@@ -87,7 +87,7 @@ class ShardRuntimeIT {
   @Test
   void poolsThatDoNotExistAreNotKeptInMemory(Vertx vertx) {
     ShardConfig config = shards(Duration.ofMinutes(10));
-    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL);
+    ShardVerticle shard = new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4));
     vertx.deployVerticle(shard).await();
     CommandSender sender = new CommandSender(vertx, config);
 
@@ -104,7 +104,7 @@ class ShardRuntimeIT {
   @Test
   void aSnapshotPlusItsTailRebuildsThePoolAsAFullReplayDoes(Vertx vertx) {
     ShardConfig config = shards(Duration.ofMinutes(10));
-    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
+    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4))).await();
     CommandSender sender = new CommandSender(vertx, config);
     send(sender, define("replay-1", 40));
 
@@ -143,7 +143,7 @@ class ShardRuntimeIT {
   @Test
   void stoppingFinishesAppendsInFlightAndLosesNoAcknowledgement(Vertx vertx) throws Exception {
     ShardConfig config = shards(Duration.ofMinutes(10));
-    String deployment = vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
+    String deployment = vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4))).await();
     CommandSender sender = new CommandSender(vertx, config);
     send(sender, define("handoff-1", 10_000));
 
@@ -178,8 +178,9 @@ class ShardRuntimeIT {
   void twoOwnersOfOneShardCannotOverbookAPool(Vertx vertx) {
     ShardConfig config = shards(Duration.ofMinutes(10));
     // split ownership: two verticles, each with its own journal writer, consume the same shard address
-    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL)).await();
-    vertx.deployVerticle(new ShardVerticle(0, new Journal(vertx, sql, JOURNAL, "impostor"), config, JOURNAL))
+    vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4))).await();
+    vertx.deployVerticle(new ShardVerticle(0, new Journal(vertx, sql, JOURNAL, "impostor"), config, JOURNAL,
+        new LoadLimiter(vertx, 4)))
         .await();
     CommandSender sender = new CommandSender(vertx, config);
     send(sender, define("split-1", 50));
@@ -203,7 +204,7 @@ class ShardRuntimeIT {
   }
 
   private static ShardConfig shards(Duration idle) {
-    return new ShardConfig(1, idle, 1_000, Duration.ofSeconds(3), Duration.ofSeconds(20));
+    return ShardConfig.of(1, idle, Duration.ofSeconds(3), Duration.ofSeconds(20));
   }
 
   private static Reply send(CommandSender sender, JsonObject request) {

@@ -1,0 +1,25 @@
+package io.tally.shard;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.SortedSet;
+
+/**
+ * Who is in the cluster, as this node sees it. Ownership of shards is computed from this view on every node, with
+ * no coordinator: each member announces what it serves, and every node can tell whether every shard has a serving
+ * owner.
+ */
+public interface Membership {
+
+  /** This node. */
+  Member self();
+
+  /** The live members, this node included, in name order. Cheap: served from memory. */
+  List<Member> members();
+
+  /** Calls {@code listener} (on any thread) whenever a member joins, leaves or announces a change. */
+  void onChange(Runnable listener);
+
+  /** Tells every member whether this node is leaving and which shards it serves. */
+  Future<Void> announce(boolean leaving, SortedSet<Integer> served);
+}
