@@ -6,8 +6,12 @@
 # Arguments are passed to the benchmark, e.g. `perf/bench.sh --duration 60 --phases spread,fixed`; `--help` lists
 # them.
 #
-# Environment: READY_TIMEOUT bounds the wait for the Tally node in seconds (default 120); BENCH_JAVA_OPTS adds JVM
-# options for the load generator.
+# Environment: READY_TIMEOUT bounds the wait for the Tally node in seconds (default 120); NODE_JAVA_OPTS replaces
+# the node's JVM options; BENCH_JAVA_OPTS adds JVM options for the load generator.
+#
+# The benchmark is told the node's JVM and PostgreSQL's postmaster (through its pid file: pg_ctl detaches the server
+# from the launching JVM) with --watch, so every phase reports how many cores each of them, the generator and the
+# machine as a whole used.
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +22,8 @@ BENCH_JAR="$PERF_DIR/target/tally-perf.jar"
 PG_START_TIMEOUT=60
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 STOP_TIMEOUT=30
+# The node runs with the JVM settings the README recommends for production: a fixed heap and a 10 ms pause goal.
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
 
 PG_PID=""
 NODE_PID=""
@@ -229,6 +235,24 @@ wait_for_postgres() {
   die "PostgreSQL did not accept connections on port $PG_PORT within ${PG_START_TIMEOUT}s"
 }
 
+# Prints the pid of the node's JVM. start() execs through env, so that is normally NODE_PID itself; otherwise the
+# first java process below it. The benchmark counts a watched process with all its descendants, so NODE_PID is a
+# safe fallback.
+node_jvm() {
+  local pid
+  if [[ $(cat "/proc/$NODE_PID/comm" 2>/dev/null) == java ]]; then
+    printf '%s\n' "$NODE_PID"
+    return 0
+  fi
+  pid=$(ps -o pid=,comm= --ppid "$NODE_PID" 2>/dev/null | awk '$2 == "java" { print $1; exit }') || pid=""
+  if [[ -n $pid ]]; then
+    printf '%s\n' "$pid"
+  else
+    log "pid $NODE_PID is not a JVM; watching it with all its descendants"
+    printf '%s\n' "$NODE_PID"
+  fi
+}
+
 wait_for_node() {
   local deadline=$((SECONDS + READY_TIMEOUT)) status=""
   while (( SECONDS < deadline )); do
@@ -245,7 +269,7 @@ wait_for_node() {
 
 main() {
   local arg i out bench_status=0
-  local -a args=("$@") bench_java_opts=()
+  local -a args=("$@") bench_java_opts=() watches=()
   select_jdk
   log "using JDK $(java_major "$JAVA_HOME/bin/java") at $JAVA_HOME"
   for arg in "$@"; do
@@ -280,6 +304,7 @@ main() {
     HTTP_PORT=$(free_port)
   done
   DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")
+  PG_PID_FILE="$DATA_DIR/postgres/postmaster.pid"
   PG_LOG="$RESULTS/postgres-$stamp.log"
   NODE_LOG="$RESULTS/tally-$stamp.log"
   local pg_url="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
@@ -290,13 +315,20 @@ main() {
   wait_for_postgres
 
   log "starting a Tally node on port $HTTP_PORT (log $NODE_LOG)"
-  start "$NODE_LOG" env TALLY_PG_URL="$pg_url" TALLY_HTTP_PORT="$HTTP_PORT" java -Xms1g -Xmx1g -jar "$SERVICE_JAR"
+  # shellcheck disable=SC2086  # word splitting of the JVM options is intended
+  start "$NODE_LOG" env TALLY_PG_URL="$pg_url" TALLY_HTTP_PORT="$HTTP_PORT" java $NODE_JAVA_OPTS -jar "$SERVICE_JAR"
   NODE_PID=$STARTED_PID
   wait_for_node
+  watches=(--watch "node=$(node_jvm)")
+  if [[ -f $PG_PID_FILE ]]; then
+    watches+=(--watch "postgres=pidfile:$PG_PID_FILE")
+  else
+    log "no $PG_PID_FILE; the CPU use of PostgreSQL will count as other"
+  fi
 
   read -r -a bench_java_opts <<<"${BENCH_JAVA_OPTS:-}"
   java "${bench_java_opts[@]}" -jar "$BENCH_JAR" --url "http://127.0.0.1:$HTTP_PORT" --pg-url "$pg_url" \
-    --out "$out" "$@" &
+    --out "$out" "${watches[@]}" "$@" &
   BENCH_PID=$!
   wait "$BENCH_PID" || bench_status=$?
   BENCH_PID=""

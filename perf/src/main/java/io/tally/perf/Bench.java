@@ -77,13 +77,30 @@ public final class Bench {
   }
 
   private int run() {
+    try (CpuWatch cpuWatch = new CpuWatch(options.watches)) {
+      List<String> watched;
+      try {
+        watched = cpuWatch.describe();
+      } catch (IllegalStateException e) {
+        System.err.println("tally-perf: " + e.getMessage());
+        return 2;
+      }
+      run(cpuWatch, watched);
+    }
+    summarize();
+    return failed ? 1 : 0;
+  }
+
+  private void run(CpuWatch cpuWatch, List<String> watched) {
     int cores = Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores));
     try {
       List<Context> loops = EventLoops.acquire(vertx, cores);
       Duration drain = Duration.ofSeconds(2L * options.timeoutSeconds + 10);
-      ClosedLoop closedLoop = new ClosedLoop(vertx, loops, drain);
-      System.out.printf("Tally benchmark, run %s: targets %s, %d event loops%n%n", runId, options.urls, cores);
+      ClosedLoop closedLoop = new ClosedLoop(loops, drain, cpuWatch);
+      System.out.printf("Tally benchmark, run %s: targets %s, %d event loops%n", runId, options.urls, cores);
+      watched.forEach(line -> System.out.println("CPU watch " + line));
+      System.out.println();
       if (options.runs(Phase.CEILING)) {
         announce(Phase.CEILING, "%d connections, one autocommit insert each, against %s", Ceiling.CONNECTIONS,
             options.pgUrl);
@@ -96,7 +113,7 @@ public final class Bench {
             new PoolOptions().setHttp1MaxSize(options.connections));
         try {
           TallyApi api = new TallyApi(client, Duration.ofSeconds(options.timeoutSeconds).toMillis());
-          new Traffic(api, loops, closedLoop, new OpenLoop(vertx, loops, drain)).run();
+          new Traffic(api, loops, closedLoop, new OpenLoop(vertx, loops, drain, cpuWatch)).run();
         } finally {
           EventLoops.await(client.close(), Duration.ofSeconds(30));
         }
@@ -104,8 +121,6 @@ public final class Bench {
     } finally {
       EventLoops.await(vertx.close(), Duration.ofSeconds(30));
     }
-    summarize();
-    return failed ? 1 : 0;
   }
 
   /** The HTTP phases, which share one client and the spread pools. */
@@ -255,6 +270,10 @@ public final class Bench {
       System.out.println("Summary (rate: successful operations per second inside the measured window;"
           + " gen cores: CPU used by this load generator)");
       Report.table(List.copyOf(results.values()));
+      System.out.println();
+      Report.cpuTable(List.copyOf(results.values()));
+      System.out.println();
+      Report.whereTheCpuWent(List.copyOf(results.values()));
     }
     System.out.println();
     System.out.println("spread / ceiling (Java inserts/s): " + ratio(ratios, "spreadOverCeiling"));

@@ -22,14 +22,14 @@ final class ClosedLoop {
   /** A lane whose request failed in transport waits this long, so a dead server is not hammered in a spin. */
   static final long FAILURE_PAUSE_MILLIS = 10;
 
-  private final Vertx vertx;
   private final List<Context> loops;
   private final Duration drainLimit;
+  private final CpuWatch cpuWatch;
 
-  ClosedLoop(Vertx vertx, List<Context> loops, Duration drainLimit) {
-    this.vertx = vertx;
+  ClosedLoop(List<Context> loops, Duration drainLimit, CpuWatch cpuWatch) {
     this.loops = loops;
     this.drainLimit = drainLimit;
+    this.cpuWatch = cpuWatch;
   }
 
   /** Lanes that loop {@code loop} of {@code loopCount} runs when {@code lanes} are spread evenly. */
@@ -39,7 +39,7 @@ final class ClosedLoop {
 
   PhaseResult run(String name, int lanes, Duration warmup, Duration duration, Load load, JsonObject details) {
     Window window = Window.fromNow(warmup, duration);
-    CpuMeter cpu = CpuMeter.over(vertx, window);
+    CpuMeter cpu = cpuWatch.meter(window);
     List<Future<Stats>> parts = new ArrayList<>();
     for (int loop = 0; loop < loops.size(); loop++) {
       int share = share(lanes, loops.size(), loop);
@@ -52,7 +52,7 @@ final class ClosedLoop {
     for (Future<Stats> part : parts) {
       total.merge(EventLoops.await(part, window.total().plus(drainLimit)));
     }
-    return PhaseResult.of(name, window, total, cpu.cores(), details.put("lanes", lanes));
+    return PhaseResult.of(name, window, total, cpu.use(), details.put("lanes", lanes));
   }
 
   /** The lanes of one event loop; every method runs on that loop. */

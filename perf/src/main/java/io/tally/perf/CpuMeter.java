@@ -1,59 +1,39 @@
 package io.tally.perf;
 
-import io.vertx.core.Vertx;
-import java.lang.management.ManagementFactory;
-
 /**
- * Measures how many cores this process burned during a phase's measured span.
+ * Measures where the CPU went during one phase's measured span: two {@link CpuWatch} samples, one at each edge.
  *
- * <p>The generator shares the machine with the service, so a throughput number is only meaningful next to what
- * the generator itself took away; timers on the window's edges take the two samples.
+ * <p>The generator shares the machine with the service and its database, so a throughput number is only meaningful
+ * next to what each of them, and the generator itself, took away. The samples run on the watch's own thread; asking
+ * for the result waits for the closing sample, or takes it at once if the span has not ended yet.
  */
 final class CpuMeter {
 
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private final CpuWatch watch;
+  private CpuWatch.Sample first;
+  private CpuWatch.Sample last;
 
-  private volatile long cpuStart = -1;
-  private volatile long wallStart;
-  private volatile long cpuEnd = -1;
-  private volatile long wallEnd;
-
-  static CpuMeter over(Vertx vertx, Window window) {
-    CpuMeter meter = new CpuMeter();
-    long now = System.nanoTime();
-    at(vertx, window.measureStart() - now, meter::begin);
-    at(vertx, window.measureEnd() - now, meter::end);
-    return meter;
+  CpuMeter(CpuWatch watch) {
+    this.watch = watch;
   }
 
-  private static void at(Vertx vertx, long delayNanos, Runnable action) {
-    long delayMillis = delayNanos / 1_000_000;
-    if (delayMillis < 1) {
-      action.run();
-    } else {
-      vertx.setTimer(delayMillis, id -> action.run());
+  synchronized void begin() {
+    if (first == null && last == null) {
+      first = watch.sample();
     }
   }
 
-  private void begin() {
-    wallStart = System.nanoTime();
-    cpuStart = OS.getProcessCpuTime();
-  }
-
-  private void end() {
-    if (cpuEnd < 0) {
-      wallEnd = System.nanoTime();
-      cpuEnd = OS.getProcessCpuTime();
+  synchronized void end() {
+    if (last == null) {
+      last = watch.sample();
     }
   }
 
-  /** Cores used on average over the measured span; call after the phase finished. */
-  double cores() {
+  /** The CPU use over the measured span; call after the phase finished. */
+  CpuUse use() {
     end();
-    if (cpuStart < 0 || wallEnd <= wallStart) {
-      return Double.NaN;
+    synchronized (this) {
+      return first == null ? CpuUse.unknown(watch.names()) : CpuUse.between(first, last, watch.clockTicks());
     }
-    return (double) (cpuEnd - cpuStart) / (wallEnd - wallStart);
   }
 }

@@ -27,18 +27,20 @@ final class OpenLoop {
   private final Vertx vertx;
   private final List<Context> loops;
   private final Duration drainLimit;
+  private final CpuWatch cpuWatch;
 
-  OpenLoop(Vertx vertx, List<Context> loops, Duration drainLimit) {
+  OpenLoop(Vertx vertx, List<Context> loops, Duration drainLimit, CpuWatch cpuWatch) {
     this.vertx = vertx;
     this.loops = loops;
     this.drainLimit = drainLimit;
+    this.cpuWatch = cpuWatch;
   }
 
   PhaseResult run(String name, double rate, Duration warmup, Duration duration, Load load) {
     Window window = Window.fromNow(warmup, duration);
     long total = (long) Math.floor(rate * (window.measureEnd() - window.start()) / 1e9);
     double intervalNanos = 1e9 / rate;
-    CpuMeter cpu = CpuMeter.over(vertx, window);
+    CpuMeter cpu = cpuWatch.meter(window);
     List<Future<Stats>> parts = new ArrayList<>();
     for (int loop = 0; loop < loops.size(); loop++) {
       Driver driver = new Driver(vertx, loop, loops.size(), total, intervalNanos, window, load);
@@ -53,7 +55,7 @@ final class OpenLoop {
         .put("scheduledIncludingWarmup", total)
         .put("sentLateOver1ms", stats.late)
         .put("maxSendLagMs", stats.maxLateNanos / 1e6);
-    return PhaseResult.of(name, window, stats, cpu.cores(), details);
+    return PhaseResult.of(name, window, stats, cpu.use(), details);
   }
 
   /** The share of the schedule that one event loop sends; every method runs on that loop. */

@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The validated command line of {@link Bench}.
@@ -51,11 +52,18 @@ final class Options {
         --phases LIST        comma-separated subset of ceiling,spread,hot,fixed; they always run in that order
                              (default: all of them, ceiling only when --pg-url is given)
         --out FILE           JSON summary (default perf/results/bench-<timestamp>.json)
+        --watch NAME=PID     also report the CPU used by process PID and all its descendants as NAME;
+                             NAME=pidfile:PATH reads the PID from the first line of PATH instead (e.g. a
+                             postmaster.pid); repeatable or comma-separated. The generator, the machine's busy
+                             cores and the steal share are always reported
         --help               print this text
 
       Subcommand:
         free-port            print a free TCP port on 127.0.0.1 and exit
       """;
+
+  /** A comma that starts the next {@code name=}, so a comma inside a pid file's path does not split it. */
+  private static final Pattern WATCH_SEPARATOR = Pattern.compile(",(?=\\s*[A-Za-z][A-Za-z0-9_.-]*=)");
 
   List<Target> urls = new ArrayList<>();
   PgUrl pgUrl;
@@ -69,6 +77,7 @@ final class Options {
   Set<Phase> phases = EnumSet.allOf(Phase.class);
   boolean phasesGiven;
   Path out;
+  List<Watch> watches = new ArrayList<>();
   boolean help;
 
   /** Thrown for a command line that cannot be run; the message says what to change. */
@@ -119,6 +128,7 @@ final class Options {
           options.phasesGiven = true;
         }
         case "--out" -> options.out = Path.of(value);
+        case "--watch" -> watches(options.watches, value);
         default -> throw new UsageException("unknown option: " + name);
       }
     }
@@ -191,6 +201,19 @@ final class Options {
     return parsed;
   }
 
+  private static void watches(List<Watch> watches, String value) throws UsageException {
+    for (String part : WATCH_SEPARATOR.split(value)) {
+      if (part.isBlank()) {
+        continue;
+      }
+      Watch watch = Watch.parse(part);
+      if (watches.stream().anyMatch(known -> known.name().equals(watch.name()))) {
+        throw new UsageException("--watch names " + watch.name() + " twice");
+      }
+      watches.add(watch);
+    }
+  }
+
   private static Set<Phase> phases(String value) throws UsageException {
     Set<Phase> phases = EnumSet.noneOf(Phase.class);
     for (String part : value.split(",")) {
@@ -226,6 +249,7 @@ final class Options {
         .put("rate", rate)
         .put("timeoutSeconds", timeoutSeconds)
         .put("phases", phaseList)
+        .put("watch", new JsonArray(watches.stream().map(Watch::spec).toList()))
         .put("out", out.toString());
   }
 

@@ -21,13 +21,13 @@ import org.HdrHistogram.Histogram;
  * @param max slowest operation, ms
  * @param mean mean latency, ms
  * @param errors failed operations by outcome key
- * @param generatorCores cores this process used on average while measuring
+ * @param cpu where the machine's CPU went while measuring, this process included
  * @param details phase-specific extras
  */
 record PhaseResult(String name, double seconds, long ok, double rate, long samples, double p50, double p99,
-    double p999, double max, double mean, Map<String, Long> errors, double generatorCores, JsonObject details) {
+    double p999, double max, double mean, Map<String, Long> errors, CpuUse cpu, JsonObject details) {
 
-  static PhaseResult of(String name, Window window, Stats stats, double generatorCores, JsonObject details) {
+  static PhaseResult of(String name, Window window, Stats stats, CpuUse cpu, JsonObject details) {
     Histogram h = stats.latencyMicros;
     boolean empty = h.getTotalCount() == 0;
     return new PhaseResult(name, window.seconds(), stats.ok, stats.ok / window.seconds(), h.getTotalCount(),
@@ -36,7 +36,12 @@ record PhaseResult(String name, double seconds, long ok, double rate, long sampl
         empty ? Double.NaN : h.getValueAtPercentile(99.9) / 1e3,
         empty ? Double.NaN : h.getMaxValue() / 1e3,
         empty ? Double.NaN : h.getMean() / 1e3,
-        Map.copyOf(stats.errors), generatorCores, details);
+        Map.copyOf(stats.errors), cpu, details);
+  }
+
+  /** Cores this load generator used on average while measuring. */
+  double generatorCores() {
+    return cpu.generator();
   }
 
   long errorCount() {
@@ -61,11 +66,14 @@ record PhaseResult(String name, double seconds, long ok, double rate, long sampl
         .put("latencyMs", latency)
         .put("errorCount", errorCount())
         .put("errors", errorJson)
-        .put("generatorCores", number(generatorCores))
+        .put("generatorCores", number(generatorCores()))
+        .put("cpu", cpu.toJson())
+        .put("cpuMicrosPerOperation", cpu.microsJson(rate))
+        .put("cpuWatched", cpu.watchedJson())
         .put("details", details);
   }
 
-  private static Double number(double value) {
+  static Double number(double value) {
     return Double.isNaN(value) ? null : round(value);
   }
 
