@@ -7,6 +7,7 @@ import io.tally.config.TallyConfig;
 import io.tally.journal.EmbeddedDatabase;
 import io.tally.journal.Journal;
 import io.tally.journal.Migrations;
+import io.tally.query.Audit;
 import io.tally.query.HistoryVerticle;
 import io.tally.shard.CommandGateway;
 import io.tally.shard.CommandSender;
@@ -78,11 +79,18 @@ public final class Tally {
       bootstrap.close();
     }
     try {
-      if (args.length > 0 && args[0].equals("postgres")) {
-        servePostgres(config);
-      } else {
-        Tally tally = start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(tally::stopAndWait, "tally-shutdown"));
+      String command = args.length == 0 ? "node" : args[0];
+      switch (command) {
+        case "node" -> {
+          Tally tally = start(config);
+          Runtime.getRuntime().addShutdownHook(new Thread(tally::stopAndWait, "tally-shutdown"));
+        }
+        case "postgres" -> servePostgres(config);
+        case "audit" -> System.exit(audit(config) ? 0 : 1);
+        default -> {
+          System.err.println("usage: java -jar tally.jar [node|postgres|audit]");
+          System.exit(2);
+        }
       }
     } catch (Exception e) {
       log.error("Tally cannot start: {}", e.getMessage(), e);
@@ -229,6 +237,33 @@ public final class Tally {
   private Future<Void> undeploy(List<String> deployments) {
     List<Future<Void>> undeployed = deployments.stream().map(vertx::undeploy).toList();
     return Future.join(undeployed).mapEmpty();
+  }
+
+  /**
+   * Replays the whole journal and checks the invariants ({@link Audit}); prints a verdict and every offending pool.
+   * Reads the configured PostgreSQL, or the embedded one's data directory when no URL is configured (no node may be
+   * running on it then).
+   */
+  private static boolean audit(TallyConfig config) throws Exception {
+    EmbeddedDatabase embedded = config.postgres().url().isPresent() ? null
+        : EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
+    String url = embedded == null ? config.postgres().url().orElseThrow() : embedded.url();
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
+    try {
+      Audit.Report report = Audit.run(pool).await();
+      System.out.printf("Audited %d events of %d pools: %s%n", report.events(), report.pools(),
+          report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
+      report.problems().forEach(problem -> System.out.println("  " + problem));
+      System.out.println(report.toJson().encode());
+      return report.passed();
+    } finally {
+      pool.close().await();
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
   }
 
   /** Serves only the embedded PostgreSQL until the process is stopped: a shared journal for local clusters. */

@@ -62,7 +62,12 @@ public final class HazelcastMembership implements Membership {
     config.setClusterName(cluster.name());
     var network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false).setPublicAddress(cluster.host() + ":" + cluster.port());
-    network.getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
+    if (cluster.host().matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+      // an address, as on one machine: bind to it alone; a host name (a container's) binds where it resolves
+      network.getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
+      config.setProperty("hazelcast.socket.bind.any", "false");
+      config.setProperty("hazelcast.local.localAddress", cluster.host());
+    }
     var join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
@@ -75,8 +80,6 @@ public final class HazelcastMembership implements Membership {
     config.setProperty("hazelcast.max.wait.seconds.before.join", "3");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
-    config.setProperty("hazelcast.socket.bind.any", "false");
-    config.setProperty("hazelcast.local.localAddress", cluster.host());
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.getMemberAttributeConfig()

@@ -63,6 +63,33 @@ class TallyConfigTest {
   }
 
   @Test
+  void clusteringIsOnWhenMembersAreNamed() {
+    assertTrue(!load(Map.of()).cluster().enabled(), "a single node by default");
+    TallyConfig config = load(Map.of("TALLY_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702",
+        "TALLY_CLUSTER_PORT", "5702", "TALLY_ROLES", "aggregate"));
+    assertTrue(config.cluster().enabled());
+    assertEquals(java.util.List.of("127.0.0.1:5701", "127.0.0.1:5702"), config.cluster().members());
+    assertEquals(5702, config.cluster().port());
+    assertEquals("127.0.0.1", config.cluster().host());
+    assertTrue(config.cluster().failureTimeout().toSeconds() <= 5, "a crashed member is dropped within 5 s");
+    assertEquals(Set.of(Role.AGGREGATE), config.roles());
+  }
+
+  @Test
+  void shardsServedBeyondOwnershipMustExist() throws IOException {
+    String node = file("split.json", "{\"shards\": {\"alsoServe\": [3, 17]}}");
+    assertEquals(Set.of(3, 17), load(Map.of("TALLY_CONFIG", node)).shards().alsoServe());
+    String bad = file("bad-split.json", "{\"shards\": {\"alsoServe\": [128]}}");
+    assertEquals("shards.alsoServe", refusal(Map.of("TALLY_CONFIG", bad)).key());
+  }
+
+  @Test
+  void aFailureTimeoutShorterThanTwoHeartbeatsIsRefused() throws IOException {
+    String node = file("fast.json", "{\"cluster\": {\"heartbeatMs\": 2000, \"failureTimeoutMs\": 3000}}");
+    assertEquals("cluster.failureTimeoutMs", refusal(Map.of("TALLY_CONFIG", node)).key());
+  }
+
+  @Test
   void theFileNamedByTallyConfigOverridesOnlyTheKeysItNames() throws IOException {
     String node = file("node-1.json", "{\"http\": {\"port\": 9090}, \"node\": {\"id\": \"node-1\"}}");
     TallyConfig config = load(Map.of("TALLY_CONFIG", node));
@@ -72,8 +99,8 @@ class TallyConfigTest {
     assertEquals(Set.of(Role.WEB, Role.AGGREGATE, Role.QUERY), config.roles());
 
     JsonObject merged = ConfigLoader.loadJson(vertx, Map.of("TALLY_CONFIG", node)).await();
-    assertEquals(new JsonObject().put("host", "0.0.0.0").put("port", 9090).put("maxBodyBytes", 65536),
-        merged.getJsonObject("http"));
+    assertEquals(new JsonObject().put("host", "0.0.0.0").put("port", 9090).put("maxBodyBytes", 65536)
+        .put("shutdownGraceMs", 5000), merged.getJsonObject("http"));
   }
 
   @Test
@@ -142,6 +169,11 @@ class TallyConfigTest {
       TALLY_PG_URL    | mysql://x | postgres.url
       TALLY_PG_POOL_SIZE | 0      | postgres.poolSize
       TALLY_NODE_ID   | node 1    | node.id
+      TALLY_CLUSTER_MEMBERS | nohost | cluster.members
+      TALLY_CLUSTER_MEMBERS | 'a:1, b' | cluster.members
+      TALLY_CLUSTER_PORT | 0      | cluster.port
+      TALLY_EVENTBUS_PORT | x     | cluster.eventBusPort
+      TALLY_EVENT_LOOPS | -2      | node.eventLoops
       """)
   void aBadValueStopsStartUpNamingTheKeyAndTheVariable(String variable, String value, String key) {
     ConfigException failure = refusal(Map.of(variable, value));

@@ -1,0 +1,99 @@
+package io.tally.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tally.journal.Migrations;
+import io.tally.support.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The journal audit finds each kind of damage, names the pool, and passes a clean journal. */
+class AuditIT {
+
+  private static final String DEFINED = "{\"poolId\":\"%s\",\"capacity\":%d,\"slot\":{\"start\":"
+      + "\"2026-12-01T10:00:00Z\",\"end\":\"2026-12-01T12:00:00Z\"},\"regions\":[\"A\"]}";
+  private static final String RESERVED = "{\"reservationId\":\"%s~%d\",\"orderId\":\"%s\",\"units\":%d}";
+
+  private Vertx vertx;
+  private Pool sql;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
+    Migrations.apply(sql).await();
+  }
+
+  @AfterEach
+  void stop() {
+    sql.close().await();
+    vertx.close().await();
+  }
+
+  @Test
+  void aCleanJournalPasses() {
+    define("clean", 2);
+    reserve("clean", 2, 1, "o1", 1);
+    reserve("clean", 3, 2, "o2", 1);
+    insert("clean", 4, "reservation.released.v1", "{\"reservationId\":\"clean~1\",\"units\":1}");
+    reserve("clean", 5, 3, "o1", 1);
+
+    Audit.Report report = Audit.run(sql).await();
+
+    assertTrue(report.passed(), report.problems().toString());
+    assertEquals(1, report.pools());
+    assertEquals(5, report.events());
+  }
+
+  @Test
+  void everyKindOfDamageIsReportedWithItsPool() {
+    define("fine", 5);
+    reserve("fine", 2, 1, "o1", 1);
+    define("overbooked", 1);
+    reserve("overbooked", 2, 1, "o1", 1);
+    reserve("overbooked", 3, 2, "o2", 1);
+    define("twice", 5);
+    reserve("twice", 2, 1, "o1", 1);
+    reserve("twice", 3, 2, "o1", 1);
+    define("gap", 5);
+    reserve("gap", 3, 1, "o1", 1);
+    define("damaged", 5);
+    insert("damaged", 2, "capacity.reserved.v1", "{\"reservationId\":\"damaged~1\"}");
+    insert("orphan", 1, "capacity.reserved.v1", "{\"reservationId\":\"orphan~1\",\"orderId\":\"o\",\"units\":1}");
+
+    Audit.Report report = Audit.run(sql).await();
+
+    assertFalse(report.passed());
+    assertEquals(6, report.pools());
+    List<String> problems = report.problems();
+    assertEquals(5, problems.size(), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("overbooked: overbooked at seq 3")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("twice: order o1 reserved again")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("gap: seq 3 follows seq 1")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("damaged: event 2 is unreadable")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("orphan: event 1")), problems.toString());
+    assertTrue(problems.stream().noneMatch(p -> p.startsWith("fine")));
+  }
+
+  private void define(String poolId, int capacity) {
+    insert(poolId, 1, "pool.defined.v1", DEFINED.formatted(poolId, capacity));
+  }
+
+  private void reserve(String poolId, long seq, long number, String orderId, int units) {
+    insert(poolId, seq, "capacity.reserved.v1", RESERVED.formatted(poolId, number, orderId, units));
+  }
+
+  private void insert(String poolId, long seq, String type, String payload) {
+    sql.preparedQuery("INSERT INTO events (stream_id, seq, type, payload) VALUES ($1, $2, $3, $4::text::jsonb)")
+        .execute(Tuple.of(poolId, seq, type, payload)).await();
+  }
+}
