@@ -180,10 +180,6 @@ public final class Tally {
     return host + ":" + config.http().port();
   }
 
-  public TallyConfig config() {
-    return config;
-  }
-
   public Vertx vertx() {
     return vertx;
   }
@@ -191,11 +187,6 @@ public final class Tally {
   /** The HTTP port this node listens on, or -1 without the web role. */
   public int httpPort() {
     return httpServers.isEmpty() ? -1 : httpServers.getFirst().actualPort();
-  }
-
-  /** The PostgreSQL client pool of this node's journal. */
-  public Pool pool() {
-    return pool;
   }
 
   /**

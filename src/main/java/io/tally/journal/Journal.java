@@ -93,10 +93,6 @@ public final class Journal {
     this.writer = vertx.getOrCreateContext();
   }
 
-  public Pool pool() {
-    return pool;
-  }
-
   /**
    * Appends events to one stream, together with appends from the rest of the node. Completes on the caller's
    * context once the events are committed; fails with {@link AppendConflictException} when the stream already has

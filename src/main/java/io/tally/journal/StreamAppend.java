@@ -14,8 +14,4 @@ public record StreamAppend(String streamId, long expectedSeq, List<NewEvent> eve
       throw new IllegalArgumentException("an append holds at least one event");
     }
   }
-
-  public long lastSeq() {
-    return expectedSeq + events.size();
-  }
 }
