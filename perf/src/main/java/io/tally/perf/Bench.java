@@ -7,12 +7,14 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +28,9 @@ import java.util.stream.IntStream;
  *
  * <p>It answers one question with numbers: how many reservations per second does Tally decide and persist, and
  * how does that compare with the rate at which the same PostgreSQL commits one row per transaction? The phases run
- * in a fixed order (ceiling, spread, hot, fixed) so each can reuse what the previous one learnt, and the run always
- * ends with a JSON summary, also when a phase failed.
+ * in a fixed order (ceiling, spread, hot, fixed, timeline) so each can reuse what the previous one learnt, and the
+ * run always ends with a JSON summary, also when a phase failed. The timeline phase, with the subcommands that
+ * serve perf/cluster.sh, watches a cluster second by second while nodes fail underneath it.
  */
 public final class Bench {
 
@@ -44,14 +47,8 @@ public final class Bench {
   }
 
   public static void main(String[] args) {
-    if (args.length == 1 && args[0].equals("free-port")) {
-      try {
-        System.out.println(FreePort.find());
-        System.exit(0);
-      } catch (IOException e) {
-        System.err.println("tally-perf: no free port: " + e.getMessage());
-        System.exit(1);
-      }
+    if (args.length > 0 && !args[0].startsWith("-")) {
+      System.exit(subcommand(args[0], Arrays.copyOfRange(args, 1, args.length)));
     }
     Options options;
     try {
@@ -74,6 +71,38 @@ public final class Bench {
       status = 1;
     }
     System.exit(status);
+  }
+
+  private static int subcommand(String name, String[] args) {
+    switch (name) {
+      case "free-port" -> {
+        try {
+          int count = args.length == 0 ? 1 : Integer.parseInt(args[0]);
+          if (args.length > 1 || count < 1 || count > 100) {
+            System.err.println("usage: java -jar tally-perf.jar free-port [N], N from 1 to 100");
+            return 2;
+          }
+          FreePort.find(count).forEach(System.out::println);
+          return 0;
+        } catch (NumberFormatException e) {
+          System.err.println("tally-perf: free-port needs a whole number, got " + args[0]);
+          return 2;
+        } catch (IOException e) {
+          System.err.println("tally-perf: no free port: " + e.getMessage());
+          return 1;
+        }
+      }
+      case "reset-db" -> {
+        return DbReset.main(args);
+      }
+      case "cluster-report" -> {
+        return ClusterReport.main(args);
+      }
+      default -> {
+        System.err.println("tally-perf: unknown subcommand " + name + "; run with --help to see the options");
+        return 2;
+      }
+    }
   }
 
   private int run() {
@@ -113,7 +142,8 @@ public final class Bench {
             new PoolOptions().setHttp1MaxSize(options.connections));
         try {
           TallyApi api = new TallyApi(client, Duration.ofSeconds(options.timeoutSeconds).toMillis());
-          new Traffic(api, loops, closedLoop, new OpenLoop(vertx, loops, drain, cpuWatch)).run();
+          Timeline timeline = new Timeline(vertx, loops, api, options.urls, cpuWatch);
+          new Traffic(vertx, api, loops, closedLoop, new OpenLoop(vertx, loops, drain, cpuWatch), timeline).run();
         } finally {
           EventLoops.await(client.close(), Duration.ofSeconds(30));
         }
@@ -125,19 +155,24 @@ public final class Bench {
 
   /** The HTTP phases, which share one client and the spread pools. */
   private final class Traffic {
+    private final Vertx vertx;
     private final TallyApi api;
     private final List<Context> loops;
     private final ClosedLoop closedLoop;
     private final OpenLoop openLoop;
+    private final Timeline timeline;
     private final PoolSetup setup;
     private final List<String> spreadPools;
     private boolean spreadPoolsReady;
 
-    Traffic(TallyApi api, List<Context> loops, ClosedLoop closedLoop, OpenLoop openLoop) {
+    Traffic(Vertx vertx, TallyApi api, List<Context> loops, ClosedLoop closedLoop, OpenLoop openLoop,
+        Timeline timeline) {
+      this.vertx = vertx;
       this.api = api;
       this.loops = loops;
       this.closedLoop = closedLoop;
       this.openLoop = openLoop;
+      this.timeline = timeline;
       this.setup = new PoolSetup(api, options.urls, loops.get(0));
       this.spreadPools = IntStream.range(0, options.pools).mapToObj(i -> "bench-" + runId + "-" + i).toList();
     }
@@ -146,7 +181,7 @@ public final class Bench {
       String notReady = notReady();
       if (notReady != null) {
         System.out.println("Service not ready: " + notReady);
-        for (Phase phase : List.of(Phase.SPREAD, Phase.HOT, Phase.FIXED)) {
+        for (Phase phase : List.of(Phase.SPREAD, Phase.HOT, Phase.FIXED, Phase.TIMELINE)) {
           if (options.runs(phase)) {
             failed = true;
             phaseJson.put(phase, new JsonObject().put("error", "service not ready: " + notReady));
@@ -174,6 +209,61 @@ public final class Bench {
       if (options.runs(Phase.FIXED)) {
         fixed();
       }
+      if (options.runs(Phase.TIMELINE)) {
+        timeline();
+      }
+    }
+
+    private void timeline() {
+      double rate = options.timelineRate();
+      System.out.printf(Locale.ROOT, "== timeline: %.1f requests/s over %d pools and %d URLs, re-sent to the next URL"
+          + " after %d ms when a connection fails, %d s deadline; %d s warm-up, %d s recorded%n", rate, options.pools,
+          options.urls.size(), options.resendPauseMillis, options.deadlineSeconds, options.warmupSeconds,
+          options.durationSeconds);
+      attempt(Phase.TIMELINE, () -> {
+        spreadPools();
+        Duration deadline = Duration.ofSeconds(options.deadlineSeconds);
+        Duration pause = Duration.ofMillis(options.resendPauseMillis);
+        Duration attemptTimeout = Duration.ofSeconds(options.timeoutSeconds);
+        if (options.warmupSeconds > 0) {
+          Timeline.Result warm = timeline.run(new Timeline.Settings(rate, warmup(), deadline, pause, attemptTimeout,
+              null), spreadPools, "o-" + runId + "-w-");
+          System.out.printf(Locale.ROOT, "  warm-up: %d ok, %d errors, p99 %s ms (not recorded)%n",
+              warm.phase().ok(), warm.phase().errorCount(), Report.fixed(warm.phase().p99(), 2));
+        }
+        Timeline.Settings settings = new Timeline.Settings(rate, duration(), deadline, pause, attemptTimeout,
+            options.mark);
+        Timeline.Result run = timeline.run(settings, spreadPools, "o-" + runId + "-t-");
+        PhaseResult result = run.phase();
+        List<PerSecond> seconds = run.log().perSecond();
+        long first = seconds.isEmpty() ? 0 : seconds.getFirst().epochSecond();
+        JsonArray perSecond = new JsonArray();
+        seconds.forEach(second -> perSecond.add(second.toJson(first)));
+        result.details().put("perSecond", perSecond);
+        Report.perSecond(seconds);
+        if (options.requestsOut != null) {
+          Path file = options.requestsOut.toAbsolutePath();
+          try {
+            run.log().writeCsv(file);
+            result.details().put("requestsFile", file.toString());
+          } catch (IOException e) {
+            failed = true;
+            System.err.println("tally-perf: could not write " + file + ": " + e.getMessage());
+          }
+        }
+        if (options.pgUrl == null) {
+          result.details().put("acknowledgements", new JsonObject().put("skipped", "no --pg-url"));
+        } else {
+          AckCheck.Result acks = AckCheck.run(vertx, loops.get(0), options.pgUrl, run);
+          result.details().put("acknowledgements", acks.toJson());
+          System.out.printf(Locale.ROOT, "  acknowledged %d reservations, %d missing from the journal%s%n%n",
+              acks.acknowledged(), acks.missing(), acks.missing() == 0 ? "" : ", e.g. " + acks.examples());
+          if (acks.missing() > 0) {
+            failed = true;
+          }
+        }
+        return result;
+      });
     }
 
     private void fixed() {

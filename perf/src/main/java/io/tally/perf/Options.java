@@ -23,16 +23,18 @@ final class Options {
 
   /** The measured phases, in the order they always run. */
   enum Phase {
-    CEILING, SPREAD, HOT, FIXED;
+    CEILING, SPREAD, HOT, FIXED, TIMELINE;
 
     String label() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
+  static final int DEFAULT_TIMELINE_RATE = 1000;
+
   static final String HELP = """
       Usage: java -jar tally-perf.jar [options]
-             java -jar tally-perf.jar free-port
+             java -jar tally-perf.jar free-port|reset-db|cluster-report ...
 
       Drives a running Tally service with reservation traffic and reports throughput and latency.
 
@@ -46,11 +48,12 @@ final class Options {
         --warmup S           warm-up seconds before each measurement (default 5)
         --concurrency N      requests in flight during the spread and hot phases (default 256)
         --connections N      HTTP connections per URL (default 64)
-        --rate R             requests/s for the fixed phase (default: half the measured spread rate)
+        --rate R             requests/s for the fixed and timeline phases (default: fixed half the measured
+                             spread rate, timeline %d)
         --timeout S          seconds a request may wait for a pooled connection, and again for its answer;
                              either expiry counts as a "timeout" error (default 10)
-        --phases LIST        comma-separated subset of ceiling,spread,hot,fixed; they always run in that order
-                             (default: all of them, ceiling only when --pg-url is given)
+        --phases LIST        comma-separated subset of ceiling,spread,hot,fixed,timeline; they always run in
+                             that order (default: ceiling (only with --pg-url), spread, hot and fixed)
         --out FILE           JSON summary (default perf/results/bench-<timestamp>.json)
         --watch NAME=PID     also report the CPU used by process PID and all its descendants as NAME;
                              NAME=pidfile:PATH reads the PID from the first line of PATH instead (e.g. a
@@ -58,9 +61,23 @@ final class Options {
                              cores and the steal share are always reported
         --help               print this text
 
-      Subcommand:
-        free-port            print a free TCP port on 127.0.0.1 and exit
-      """;
+      Timeline phase: sends --rate reservations/s for --warmup seconds, unrecorded, then for --duration seconds,
+      round-robin over the URLs like a load balancer: a request whose connection fails before any HTTP answer,
+      or that gets no answer within --timeout, is sent again with the same body to the next URL after a pause,
+      until its deadline. It reports every second (by intended send time) and, with --pg-url, checks that
+      every acknowledged reservation is in the journal.
+        --deadline S         seconds from a request's intended send time until it counts as failed (default 30)
+        --resend-pause MS    pause before a request is sent to the next URL (default 20)
+        --requests-out FILE  also write every request of the timeline as CSV (gzip when FILE ends in .gz)
+        --mark FILE          write the timeline's start (ms since the epoch) to FILE as sending begins
+
+      Subcommands:
+        free-port [N]        print N (default 1) distinct free TCP ports on 127.0.0.1 and exit
+        reset-db --pg-url URL
+                             drop and recreate the public schema of a PostgreSQL on a loopback address, so the
+                             next node starts on an empty journal
+        cluster-report ...   merge the results of perf/cluster.sh into CSV, JSON and SVG (see ClusterReport)
+      """.formatted(Options.DEFAULT_TIMELINE_RATE);
 
   /** A comma that starts the next {@code name=}, so a comma inside a pid file's path does not split it. */
   private static final Pattern WATCH_SEPARATOR = Pattern.compile(",(?=\\s*[A-Za-z][A-Za-z0-9_.-]*=)");
@@ -74,7 +91,11 @@ final class Options {
   int connections = 64;
   Double rate;
   int timeoutSeconds = 10;
-  Set<Phase> phases = EnumSet.allOf(Phase.class);
+  int deadlineSeconds = 30;
+  int resendPauseMillis = 20;
+  Path requestsOut;
+  Path mark;
+  Set<Phase> phases = EnumSet.complementOf(EnumSet.of(Phase.TIMELINE));
   boolean phasesGiven;
   Path out;
   List<Watch> watches = new ArrayList<>();
@@ -123,6 +144,10 @@ final class Options {
         case "--connections" -> options.connections = positive(name, value);
         case "--rate" -> options.rate = positiveRate(value);
         case "--timeout" -> options.timeoutSeconds = positive(name, value);
+        case "--deadline" -> options.deadlineSeconds = positive(name, value);
+        case "--resend-pause" -> options.resendPauseMillis = nonNegative(name, value);
+        case "--requests-out" -> options.requestsOut = Path.of(value);
+        case "--mark" -> options.mark = Path.of(value);
         case "--phases" -> {
           options.phases = phases(value);
           options.phasesGiven = true;
@@ -224,7 +249,7 @@ final class Options {
       try {
         phases.add(Phase.valueOf(label.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new UsageException("unknown phase: " + part.trim() + " (known: ceiling,spread,hot,fixed)");
+        throw new UsageException("unknown phase: " + part.trim() + " (known: ceiling,spread,hot,fixed,timeline)");
       }
     }
     if (phases.isEmpty()) {
@@ -248,6 +273,8 @@ final class Options {
         .put("connections", connections)
         .put("rate", rate)
         .put("timeoutSeconds", timeoutSeconds)
+        .put("deadlineSeconds", deadlineSeconds)
+        .put("resendPauseMillis", resendPauseMillis)
         .put("phases", phaseList)
         .put("watch", new JsonArray(watches.stream().map(Watch::spec).toList()))
         .put("out", out.toString());
@@ -258,6 +285,10 @@ final class Options {
   }
 
   boolean needsHttp() {
-    return runs(Phase.SPREAD) || runs(Phase.HOT) || runs(Phase.FIXED);
+    return runs(Phase.SPREAD) || runs(Phase.HOT) || runs(Phase.FIXED) || runs(Phase.TIMELINE);
+  }
+
+  double timelineRate() {
+    return rate != null ? rate : DEFAULT_TIMELINE_RATE;
   }
 }

@@ -46,6 +46,18 @@ final class Report {
     System.out.println();
   }
 
+  /** One line per second of a timeline run, by intended send time. */
+  static void perSecond(List<PerSecond> seconds) {
+    String format = "%5s %7s %7s %7s %7s %10s %10s %10s%n";
+    System.out.printf(Locale.ROOT, format, "t s", "sent", "ok", "errors", "resent", "p50 ms", "p99 ms", "max ms");
+    long first = seconds.isEmpty() ? 0 : seconds.getFirst().epochSecond();
+    for (PerSecond second : seconds) {
+      System.out.printf(Locale.ROOT, format, second.epochSecond() - first, second.sent(), second.ok(),
+          second.errors(), second.resent(), fixed(second.p50(), 2), fixed(second.p99(), 2), fixed(second.max(), 2));
+    }
+    System.out.println();
+  }
+
   static void table(List<PhaseResult> results) {
     header();
     results.forEach(Report::row);

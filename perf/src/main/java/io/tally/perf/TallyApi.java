@@ -45,6 +45,11 @@ final class TallyApi {
   }
 
   Future<Reply> send(HttpMethod method, Target target, String path, Buffer body) {
+    return send(method, target, path, body, timeoutMillis);
+  }
+
+  /** As {@link #send(HttpMethod, Target, String, Buffer)}, waiting at most {@code timeoutMillis} at each step. */
+  Future<Reply> send(HttpMethod method, Target target, String path, Buffer body, long timeoutMillis) {
     RequestOptions options = new RequestOptions()
         .setMethod(method)
         .setHost(target.host())
@@ -79,7 +84,9 @@ final class TallyApi {
 
   Future<Void> createPool(Target target, JsonObject pool) {
     return send(HttpMethod.POST, target, "/pools", pool.toBuffer()).compose(reply -> {
-      if (reply.status() == 201 || reply.status() == 409 && "pool_exists".equals(reply.errorCode())) {
+      // 200: the same definition again, e.g. when the service retried a define whose first attempt had committed
+      if (reply.status() == 201 || reply.status() == 200
+          || reply.status() == 409 && "pool_exists".equals(reply.errorCode())) {
         return Future.succeededFuture();
       }
       return Future.failedFuture("creating pool " + pool.getString("poolId") + " failed: " + reply.describe());

@@ -1,0 +1,308 @@
+# shellcheck shell=bash
+# Shell functions shared by perf/bench.sh and perf/cluster.sh; sourced, never run.
+#
+# Both scripts start PostgreSQL and Tally nodes on free loopback ports, drive them with perf/target/tally-perf.jar
+# and must stop everything they started however the run ends, so the JDK choice, the builds, process control and
+# the small HTTP probes live here once. A sourcing script sets LOG_NAME (its name in log lines) and keeps its own
+# pids; nothing here starts a process on its own.
+#
+# Environment: SKIP_BUILD=1 uses the jars as they are, without checking whether their sources are newer.
+
+# shellcheck disable=SC2034  # the paths and limits are for the sourcing scripts
+PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$PERF_DIR/.." && pwd)
+RESULTS="$PERF_DIR/results"
+SERVICE_JAR="$ROOT/target/tally.jar"
+BENCH_JAR="$PERF_DIR/target/tally-perf.jar"
+PG_START_TIMEOUT=${PG_START_TIMEOUT:-60}
+STOP_TIMEOUT=${STOP_TIMEOUT:-30}
+LOG_NAME=${LOG_NAME:-perf}
+STARTED_PID=""
+
+log() {
+  printf '%s: %s\n' "$LOG_NAME" "$*" >&2
+}
+
+die() {
+  log "$*"
+  exit 1
+}
+
+# Prints the major version of the java binary $1, or 0 when it cannot be told.
+java_major() {
+  local version
+  version=$("$1" -version 2>&1 | awk -F'"' '/ version "/ { print $2; exit }') || version=""
+  case $version in
+    1.*) version=${version#1.} ;;
+  esac
+  version=${version%%[.+-]*}
+  if [[ $version =~ ^[0-9]+$ ]]; then
+    printf '%s\n' "$version"
+  else
+    printf '0\n'
+  fi
+}
+
+# Uses $JAVA_HOME or the java on PATH when it is a JDK 21 or newer, otherwise the newest such JDK under
+# /usr/lib/jvm; Maven follows JAVA_HOME, so it is always set to the chosen JDK.
+select_jdk() {
+  local home="" major candidate best="" best_major=0
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java && -x $JAVA_HOME/bin/javac ]] \
+      && (( $(java_major "$JAVA_HOME/bin/java") >= 21 )); then
+    home=$JAVA_HOME
+  elif command -v java >/dev/null 2>&1; then
+    candidate=$(readlink -f "$(command -v java)")
+    candidate=$(dirname "$(dirname "$candidate")")
+    if [[ -x $candidate/bin/javac ]] && (( $(java_major "$candidate/bin/java") >= 21 )); then
+      home=$candidate
+    fi
+  fi
+  if [[ -z $home ]]; then
+    for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+      [[ -x $candidate/bin/java && -x $candidate/bin/javac ]] || continue
+      major=$(java_major "$candidate/bin/java")
+      if (( major >= 21 && major > best_major )); then
+        best=$candidate
+        best_major=$major
+      fi
+    done
+    home=$best
+  fi
+  [[ -n $home ]] \
+    || die "needs a JDK 21 or newer: set JAVA_HOME to one, put its java on PATH or install one under /usr/lib/jvm"
+  export JAVA_HOME=$home
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# True when file $1 is missing or anything under the remaining paths is newer than it.
+stale() {
+  local target=$1 source
+  shift
+  [[ -f $target ]] || return 0
+  for source in "$@"; do
+    [[ -e $source ]] || continue
+    if [[ -n $(find "$source" -type f -newer "$target" -print -quit) ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+skip_build() {
+  [[ ${SKIP_BUILD:-0} == 1 ]]
+}
+
+build_bench() {
+  if ! skip_build && stale "$BENCH_JAR" "$PERF_DIR/pom.xml" "$PERF_DIR/src"; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found; install Maven to build $BENCH_JAR"
+    log "building the benchmark (mvn -q -f perf/pom.xml package)"
+    mvn -q -f "$PERF_DIR/pom.xml" package
+  fi
+  [[ -f $BENCH_JAR ]] || die "no $BENCH_JAR${SKIP_BUILD:+ (SKIP_BUILD=$SKIP_BUILD)}"
+}
+
+build_service() {
+  if ! skip_build && stale "$SERVICE_JAR" "$ROOT/pom.xml" "$ROOT/src/main" "$ROOT/conf"; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found; install Maven to build $SERVICE_JAR"
+    log "building the service (mvn -q -DskipTests package)"
+    (cd "$ROOT" && mvn -q -DskipTests package)
+  fi
+  [[ -f $SERVICE_JAR ]] || die "no $SERVICE_JAR${SKIP_BUILD:+ (SKIP_BUILD=$SKIP_BUILD)}"
+}
+
+# Fills the array named $1 with $2 distinct TCP ports that are free on 127.0.0.1 right now.
+free_ports() {
+  local -n into=$1
+  mapfile -t into < <(java -jar "$BENCH_JAR" free-port "$2")
+  (( ${#into[@]} == $2 )) || die "could not find $2 free ports on 127.0.0.1"
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Prints the HTTP status of GET http://127.0.0.1:$1$2, or nothing when there is no answer.
+http_status() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1$2" || true
+    return 0
+  fi
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1"
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3
+    read -r -t 5 _ status _ <&3
+    printf '%s' "$status"
+  ) 2>/dev/null || true
+}
+
+# Prints the body of GET http://127.0.0.1:$1$2 when it answers 200 within $3 seconds (default 2), else nothing.
+http_body() {
+  local port=$1 path=$2 limit=${3:-2} line
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf --max-time "$limit" "http://127.0.0.1:$port$path" 2>/dev/null || true
+    return 0
+  fi
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&3
+    read -r -t "$limit" _ status _ <&3
+    [[ $status == 200 ]] || exit 0
+    while IFS= read -r -t "$limit" line <&3 && [[ $line != $'\r' && -n $line ]]; do
+      :
+    done
+    while IFS= read -r -t "$limit" line <&3; do
+      printf '%s\n' "$line"
+    done
+    printf '%s' "$line"
+  ) 2>/dev/null || true
+}
+
+# True while process $1 runs. Where /proc exists, a zombie (exited, not yet reaped) counts as ended, and so does a
+# process whose entry vanished between the two looks (bash reaps its children at any moment).
+alive() {
+  local state
+  [[ -n $1 ]] && kill -0 "$1" 2>/dev/null || return 1
+  [[ -r /proc/self/stat ]] || return 0
+  state=$(sed -n 's/^.*) \([A-Za-z]\).*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
+# Waits up to $2 seconds for process $1 to end, polling every $3 seconds (default 0.2).
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + $2)) poll=${3:-0.2}
+  while alive "$pid" && (( SECONDS < deadline )); do
+    sleep "$poll"
+  done
+  ! alive "$pid"
+}
+
+# SIGTERM, a bounded wait, then SIGKILL for process $1 and, when $3 is "group", whatever is left in its process
+# group (processes from start() lead their own group).
+stop() {
+  local pid=$1 name=$2 scope=${3:-}
+  [[ -n $pid ]] || return 0
+  if alive "$pid"; then
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+      log "$name did not stop within ${STOP_TIMEOUT}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  if [[ $scope == group ]] && kill -0 -- "-$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    sleep 1
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# A PostgreSQL server detaches into its own session, so one that outlived its launcher is found by its pid file
+# under data directory $1.
+stop_orphan_postgres() {
+  local dir=$1 pidfile pid
+  [[ -n $dir && -d $dir ]] || return 0
+  while IFS= read -r pidfile; do
+    pid=$(head -n 1 "$pidfile" 2>/dev/null) || continue
+    [[ $pid =~ ^[0-9]+$ ]] || continue
+    grep -qs postgres "/proc/$pid/comm" || continue
+    log "stopping leftover PostgreSQL (pid $pid)"
+    kill -INT "$pid" 2>/dev/null || true
+    if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done < <(find "$dir" -maxdepth 4 -name postmaster.pid 2>/dev/null)
+}
+
+# Starts a command from the repository root in its own process group, output to file $1; its pid is left in
+# STARTED_PID. A command run through env is exec'd by it, so the pid is the command's own.
+start() {
+  local log_file=$1
+  shift
+  set -m
+  (cd "$ROOT" && exec "$@") </dev/null >"$log_file" 2>&1 &
+  # shellcheck disable=SC2034  # read by the sourcing script
+  STARTED_PID=$!
+  set +m
+}
+
+show_log() {
+  log "last lines of $1:"
+  tail -n 30 "$1" >&2 || true
+}
+
+# Starts the service jar's PostgreSQL on port $2 with data under $1, output to file $3; the launcher's pid is left
+# in STARTED_PID. wait_postgres then waits until it accepts connections.
+start_postgres() {
+  start "$3" env TALLY_DATA_DIR="$1" TALLY_PG_PORT="$2" java -jar "$SERVICE_JAR" postgres
+}
+
+# Waits up to PG_START_TIMEOUT seconds until the PostgreSQL launched as process $1 accepts connections on port $2;
+# its output file $3 is shown when it does not.
+wait_postgres() {
+  local pid=$1 port=$2 log_file=$3 deadline
+  deadline=$((SECONDS + PG_START_TIMEOUT))
+  while (( SECONDS < deadline )); do
+    alive "$pid" || { show_log "$log_file"; die "PostgreSQL exited during start-up"; }
+    if command -v pg_isready >/dev/null 2>&1; then
+      if pg_isready -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; then
+        return 0
+      fi
+    elif port_open "$port"; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  show_log "$log_file"
+  die "PostgreSQL did not accept connections on port $port within ${PG_START_TIMEOUT}s"
+}
+
+# Prints the pid of the JVM started as process $1: normally $1 itself (start() execs through env), otherwise the
+# first java process below it, and $1 when there is none (a CPU watch then counts it with all its descendants).
+jvm_of() {
+  local root=$1 pid
+  if [[ $(cat "/proc/$root/comm" 2>/dev/null) == java ]]; then
+    printf '%s\n' "$root"
+    return 0
+  fi
+  pid=$(ps -o pid=,comm= --ppid "$root" 2>/dev/null | awk '$2 == "java" { print $1; exit }') || pid=""
+  if [[ -n $pid ]]; then
+    printf '%s\n' "$pid"
+  else
+    log "pid $root is not a JVM; watching it with all its descendants"
+    printf '%s\n' "$root"
+  fi
+}
+
+# Waits up to $4 seconds until the node started as process $1 answers 200 on port $2's /health/ready; its output
+# file $3 is shown when it does not.
+wait_ready() {
+  local pid=$1 port=$2 log_file=$3 limit=$4 deadline status=""
+  deadline=$((SECONDS + limit))
+  while (( SECONDS < deadline )); do
+    alive "$pid" || { show_log "$log_file"; die "the Tally node on port $port exited during start-up"; }
+    status=$(http_status "$port" /health/ready)
+    if [[ $status == 200 ]]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  show_log "$log_file"
+  die "the Tally node on port $port was not ready within ${limit}s (last status: ${status:-none})"
+}
+
+# Milliseconds since the epoch.
+now_ms() {
+  local now
+  now=$(date +%s%3N)
+  [[ $now =~ ^[0-9]+$ ]] || now=$(( $(date +%s) * 1000 ))
+  printf '%s\n' "$now"
+}
+
+# Sleeps until epoch millisecond $1; returns at once when it has passed.
+sleep_until_ms() {
+  local wait=$(( $1 - $(now_ms) ))
+  if (( wait > 0 )); then
+    sleep "$((wait / 1000)).$(printf '%03d' $((wait % 1000)))"
+  fi
+}
