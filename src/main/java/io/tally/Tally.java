@@ -27,11 +27,13 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.PoolOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +109,7 @@ public final class Tally {
       embedded = EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
       url = embedded.url();
     }
-    Member self = new Member(config.nodeId(), config.roles(), advertisedHttp(config), false, new TreeSet<>());
+    Member self = new Member(config.nodeId(), config.roles(), advertisedHttp(config), true, false, new TreeSet<>());
     Vertx vertx;
     Membership membership;
     try {
@@ -119,7 +121,7 @@ public final class Tally {
             .setClusterPublicHost(cluster.host());
         HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
         vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await();
-        membership = new HazelcastMembership(vertx, manager.getHazelcastInstance());
+        membership = new HazelcastMembership(manager.getHazelcastInstance());
         log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(),
             cluster.port());
       } else {
@@ -164,6 +166,8 @@ public final class Tally {
         log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.http().host(),
             servers.getFirst().actualPort());
       }
+      shards.join().await();
+      log.info("Node {} is ready", config.nodeId());
       return new Tally(config, embedded, vertx, pool, shards, front, back, servers);
     } catch (Exception e) {
       vertx.close().await();
@@ -215,11 +219,16 @@ public final class Tally {
         });
   }
 
+  /** Stops, waiting no longer than the handoff and HTTP grace periods allow, plus a margin. */
   private void stopAndWait() {
     CountDownLatch stopped = new CountDownLatch(1);
     stop().onComplete(done -> stopped.countDown());
+    Duration bound = config.cluster().handoffTimeout().plus(config.cluster().unsubscribeGrace())
+        .plus(config.http().shutdownGrace()).plusSeconds(30);
     try {
-      stopped.await();
+      if (!stopped.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.error("Node {} did not stop within {}; exiting anyway", config.nodeId(), bound);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -233,6 +234,17 @@ class ClusterIT {
 
     assertEquals(List.of(), load.failures());
     assertAcknowledgedAreJournaled(load);
+    audit();
+  }
+
+  @Test
+  @Order(7)
+  void theWholeClusterStopsAtOnce() {
+    List<CompletableFuture<Void>> stopping = List.of(
+        CompletableFuture.runAsync(() -> cluster.terminate(1)),
+        CompletableFuture.runAsync(() -> cluster.terminate(2)));
+    CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).join();
+    assertEquals(List.of(), cluster.livePorts(), "every node exited on SIGTERM although none could hand off");
     audit();
   }
 

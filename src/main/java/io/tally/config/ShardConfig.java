@@ -10,7 +10,8 @@ import java.util.TreeSet;
  * @param count shards in the journal's life; fixed once pools exist, because a pool's shard is computed from it
  * @param idleEviction how long a pool may go unused before its state is dropped from memory (it reloads on use)
  * @param maxCommandsPerAppend the most commands of one pool decided into one append
- * @param requestTimeout how long a sender waits for one attempt's answer
+ * @param requestTimeout how long a sender waits for one attempt's answer before it sends the command again; a
+ *     message that reached a node as it unsubscribed is never answered, so this bounds what such a loss costs
  * @param retryDeadline how long a sender keeps retrying a command that found no owner or timed out
  * @param maxConcurrentLoads how many pools a node loads from the journal at once, so that taking over a crashed
  *     node's shards does not reload all their pools in one storm
@@ -42,7 +43,7 @@ public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAp
         count,
         section.millis("idleEvictionMs", Duration.ofMinutes(10), Duration.ofMillis(10), Duration.ofDays(7)),
         section.integer("maxCommandsPerAppend", 1_000, 1, 100_000),
-        section.millis("requestTimeoutMs", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(5)),
+        section.millis("requestTimeoutMs", Duration.ofMillis(500), Duration.ofMillis(10), Duration.ofMinutes(5)),
         section.millis("retryDeadlineMs", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMinutes(10)),
         section.integer("maxConcurrentLoads", 32, 1, 10_000),
         alsoServe);

@@ -11,8 +11,6 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.tally.config.ClusterConfig;
 import io.tally.config.Role;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -44,7 +42,6 @@ public final class HazelcastMembership implements Membership {
   private static final String HTTP = "tally.http";
   private static final String STATES = "tally.members";
 
-  private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> states;
   private final Map<String, JsonObject> announced = new ConcurrentHashMap<>();
@@ -90,8 +87,7 @@ public final class HazelcastMembership implements Membership {
     return config;
   }
 
-  public HazelcastMembership(Vertx vertx, HazelcastInstance hazelcast) {
-    this.vertx = vertx;
+  public HazelcastMembership(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
     this.selfId = hazelcast.getCluster().getLocalMember().getUuid().toString();
     this.states = hazelcast.getMap(STATES);
@@ -116,12 +112,21 @@ public final class HazelcastMembership implements Membership {
     listeners.add(listener);
   }
 
+  /**
+   * Updates this node's view at once and writes the state to the shared map in the background: a cluster that is
+   * shrinking can hold map operations for a long time, and nothing here may wait for that.
+   */
   @Override
-  public Future<Void> announce(boolean leaving, SortedSet<Integer> served) {
-    JsonObject state = new JsonObject().put("leaving", leaving).put("served", new JsonArray(new ArrayList<>(served)));
+  public void announce(boolean joining, boolean leaving, SortedSet<Integer> served) {
+    JsonObject state = new JsonObject().put("joining", joining).put("leaving", leaving)
+        .put("served", new JsonArray(new ArrayList<>(served)));
     announced.put(selfId, state);
     refresh();
-    return Future.fromCompletionStage(states.setAsync(selfId, state.encode()), vertx.getOrCreateContext());
+    states.setAsync(selfId, state.encode()).whenComplete((done, failure) -> {
+      if (failure != null) {
+        log.warn("Could not announce this node's state: {}", failure.toString());
+      }
+    });
   }
 
   private String selfName() {
@@ -139,11 +144,12 @@ public final class HazelcastMembership implements Membership {
       }
       String id = member.getUuid().toString();
       live.add(id);
-      JsonObject state = announced.getOrDefault(id, new JsonObject());
+      // a member that has announced nothing yet is still starting
+      JsonObject state = announced.getOrDefault(id, new JsonObject().put("joining", true));
       SortedSet<Integer> served = new TreeSet<>();
       state.getJsonArray("served", new JsonArray()).forEach(shard -> served.add(((Number) shard).intValue()));
       members.add(new Member(name, roles(member.getAttribute(ROLES)), member.getAttribute(HTTP),
-          state.getBoolean("leaving", false), served));
+          state.getBoolean("joining", false), state.getBoolean("leaving", false), served));
     }
     announced.keySet().retainAll(live);
     members.sort(Comparator.comparing(Member::name));

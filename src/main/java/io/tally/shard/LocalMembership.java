@@ -1,6 +1,5 @@
 package io.tally.shard;
 
-import io.vertx.core.Future;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,9 +30,8 @@ public final class LocalMembership implements Membership {
   }
 
   @Override
-  public Future<Void> announce(boolean leaving, SortedSet<Integer> served) {
-    self = self.with(leaving, served);
+  public void announce(boolean joining, boolean leaving, SortedSet<Integer> served) {
+    self = self.with(joining, leaving, served);
     listeners.forEach(Runnable::run);
-    return Future.succeededFuture();
   }
 }

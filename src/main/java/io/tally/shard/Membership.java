@@ -1,6 +1,5 @@
 package io.tally.shard;
 
-import io.vertx.core.Future;
 import java.util.List;
 import java.util.SortedSet;
 
@@ -20,6 +19,9 @@ public interface Membership {
   /** Calls {@code listener} (on any thread) whenever a member joins, leaves or announces a change. */
   void onChange(Runnable listener);
 
-  /** Tells every member whether this node is leaving and which shards it serves. */
-  Future<Void> announce(boolean leaving, SortedSet<Integer> served);
+  /**
+   * Tells every member whether this node is still starting or leaving, and which shards it serves. This node's
+   * own view changes at once; the others learn it shortly after.
+   */
+  void announce(boolean joining, boolean leaving, SortedSet<Integer> served);
 }

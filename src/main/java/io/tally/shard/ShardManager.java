@@ -47,8 +47,9 @@ public final class ShardManager {
   private final Context context;
   private final Map<Integer, Deployment> deployments = new HashMap<>();
   private final Set<Future<Void>> unsubscribing = new HashSet<>();
+  private final List<Promise<Void>> waiting = new ArrayList<>();
   private boolean reconciling;
-  private boolean again;
+  private boolean joining = true;
   private boolean leaving;
   private Promise<Void> handedOff;
   private boolean finishing;
@@ -66,14 +67,29 @@ public final class ShardManager {
     this.context = vertx.getOrCreateContext();
   }
 
-  /** Starts following the membership; completes once this node serves the shards it owns now. */
+  /**
+   * Starts following the membership, as a member that is still starting: the others keep serving the shards this
+   * node will own, until {@link #join()}.
+   */
   public Future<Void> start() {
     Promise<Void> started = Promise.promise();
     context.runOnContext(v -> {
       membership.onChange(() -> context.runOnContext(change -> reconcile()));
+      membership.announce(true, false, served());
       reconcile().onComplete(started);
     });
     return started.future();
+  }
+
+  /** Announces that this node can serve now, and completes once it serves the shards it owns. */
+  public Future<Void> join() {
+    Promise<Void> joined = Promise.promise();
+    context.runOnContext(v -> {
+      joining = false;
+      membership.announce(false, leaving, served());
+      reconcile().onComplete(joined);
+    });
+    return joined.future();
   }
 
   /**
@@ -90,19 +106,22 @@ public final class ShardManager {
           log.warn("No owner took over shards {} within {}; letting go", new TreeSet<>(deployments.keySet()),
               clusterConfig.handoffTimeout());
         }
-        undeploy(new ArrayList<>(deployments.keySet()))
-            .compose(released -> membership.announce(true, served()))
-            .onComplete(done -> finishHandoff());
+        undeploy(new ArrayList<>(deployments.keySet())).onComplete(released -> {
+          membership.announce(joining, true, served());
+          finishHandoff();
+        });
       });
       stopped.future().onComplete(done -> vertx.cancelTimer(timer));
-      membership.announce(true, served()).onComplete(announced -> reconcile());
+      membership.announce(joining, true, served());
+      reconcile();
     });
     return stopped.future();
   }
 
   /** True when every shard has a live member that serves it, and this node is not on its way out. */
   public boolean ready() {
-    if (membership.self().leaving()) {
+    Member self = membership.self();
+    if (self.joining() || self.leaving()) {
       return false;
     }
     boolean[] covered = new boolean[shardConfig.count()];
@@ -131,17 +150,25 @@ public final class ShardManager {
         .put("shardCount", shardConfig.count()).put("members", listed);
   }
 
+  /** Asks for a reconciliation; completes after one that started after this call has finished. */
   private Future<Void> reconcile() {
-    if (reconciling) {
-      again = true;
-      return Future.succeededFuture();
+    Promise<Void> done = Promise.promise();
+    waiting.add(done);
+    if (!reconciling) {
+      pass();
     }
+    return done.future();
+  }
+
+  /** One reconciliation: deploy the shards gained, let go of the shards lost, announce what is served. */
+  private void pass() {
     reconciling = true;
-    again = false;
+    List<Promise<Void>> answered = new ArrayList<>(waiting);
+    waiting.clear();
     List<Member> members = membership.members();
     List<String> owners = members.stream().filter(Member::owner).map(Member::name).toList();
     SortedSet<Integer> owned = new TreeSet<>();
-    if (aggregate && !leaving) {
+    if (aggregate && !joining && !leaving) {
       owned.addAll(Ownership.owned(membership.self().name(), owners, shardConfig.count()));
       owned.addAll(shardConfig.alsoServe());
     }
@@ -151,15 +178,18 @@ public final class ShardManager {
     if (!gained.isEmpty() || !lost.isEmpty()) {
       log.info("Shards gained {} lost {}", describe(gained), describe(lost));
     }
-    Future<Void> done = deploy(gained).compose(deployed -> undeploy(lost))
-        .compose(changed -> gained.isEmpty() && lost.isEmpty() && served().equals(membership.self().served())
-            ? Future.succeededFuture() : membership.announce(leaving, served()));
-    return done.eventually(() -> {
+    deploy(gained).compose(deployed -> undeploy(lost)).onComplete(changed -> {
+      if (!served().equals(membership.self().served())) {
+        membership.announce(joining, leaving, served());
+      }
       reconciling = false;
+      answered.forEach(Promise::tryComplete);
       if (leaving && deployments.isEmpty()) {
         finishHandoff();
       }
-      return again ? reconcile() : Future.succeededFuture();
+      if (!waiting.isEmpty()) {
+        pass();
+      }
     });
   }
 
