@@ -25,7 +25,35 @@ public final class ShardMessages {
     bus.registerDefaultCodec(Reply.class, new ReplyCodec());
   }
 
-  static final class EnvelopeCodec implements MessageCodec<Envelope, Envelope> {
+  /** Passes a body by reference on one node; subclasses say how it crosses the wire. */
+  private abstract static class ByReference<T> implements MessageCodec<T, T> {
+    private final String name;
+
+    ByReference(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public T transform(T body) {
+      return body;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+
+  static final class EnvelopeCodec extends ByReference<Envelope> {
+    EnvelopeCodec() {
+      super("tally.shard.request");
+    }
+
     @Override
     public void encodeToWire(Buffer buffer, Envelope envelope) {
       Buffer json = envelope.json().toBuffer();
@@ -39,24 +67,13 @@ public final class ShardMessages {
       // validated again on arrival: a request from another process is input like any other
       return new Envelope(ShardRequest.fromJson(json), json);
     }
-
-    @Override
-    public Envelope transform(Envelope envelope) {
-      return envelope;
-    }
-
-    @Override
-    public String name() {
-      return "tally.shard.request";
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 
-  static final class ReplyCodec implements MessageCodec<Reply, Reply> {
+  static final class ReplyCodec extends ByReference<Reply> {
+    ReplyCodec() {
+      super("tally.shard.reply");
+    }
+
     @Override
     public void encodeToWire(Buffer buffer, Reply reply) {
       Buffer json = reply.body().toBuffer();
@@ -68,21 +85,6 @@ public final class ShardMessages {
       int status = buffer.getInt(pos);
       int length = buffer.getInt(pos + 4);
       return new Reply(status, new JsonObject(buffer.getBuffer(pos + 8, pos + 8 + length)));
-    }
-
-    @Override
-    public Reply transform(Reply reply) {
-      return reply;
-    }
-
-    @Override
-    public String name() {
-      return "tally.shard.reply";
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
     }
   }
 }

@@ -22,6 +22,8 @@ import io.tally.pool.Slot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
@@ -177,48 +179,43 @@ public final class StoredForm {
   }
 
   private static String text(JsonNode node, String name) {
-    return text(field(node, name), name, node);
+    return typed(field(node, name), name, node, JsonNode::isTextual, JsonNode::textValue);
   }
 
   private static String text(JsonNode array, int index) {
-    return text(field(array, index), "[" + index + "]", array);
-  }
-
-  private static String text(JsonNode value, String name, JsonNode node) {
-    if (!value.isTextual()) {
-      throw new IllegalStateException("stored JSON has a non-text '" + name + "': " + node);
-    }
-    return value.textValue();
+    return typed(field(array, index), "[" + index + "]", array, JsonNode::isTextual, JsonNode::textValue);
   }
 
   private static int integer(JsonNode node, String name) {
-    return integer(field(node, name), name, node);
+    return typed(field(node, name), name, node, StoredForm::isInt, JsonNode::intValue);
   }
 
   private static int integer(JsonNode array, int index) {
-    return integer(field(array, index), "[" + index + "]", array);
-  }
-
-  private static int integer(JsonNode value, String name, JsonNode node) {
-    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
-      throw new IllegalStateException("stored JSON has a non-integer '" + name + "': " + node);
-    }
-    return value.intValue();
+    return typed(field(array, index), "[" + index + "]", array, StoredForm::isInt, JsonNode::intValue);
   }
 
   private static long whole(JsonNode node, String name) {
-    return whole(field(node, name), name, node);
+    return typed(field(node, name), name, node, StoredForm::isLong, JsonNode::longValue);
   }
 
   private static long whole(JsonNode array, int index) {
-    return whole(field(array, index), "[" + index + "]", array);
+    return typed(field(array, index), "[" + index + "]", array, StoredForm::isLong, JsonNode::longValue);
   }
 
-  private static long whole(JsonNode value, String name, JsonNode node) {
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw new IllegalStateException("stored JSON has a non-integer '" + name + "': " + node);
+  private static boolean isInt(JsonNode value) {
+    return value.isIntegralNumber() && value.canConvertToInt();
+  }
+
+  private static boolean isLong(JsonNode value) {
+    return value.isIntegralNumber() && value.canConvertToLong();
+  }
+
+  private static <T> T typed(JsonNode value, String name, JsonNode node, Predicate<JsonNode> accepts,
+      Function<JsonNode, T> read) {
+    if (!accepts.test(value)) {
+      throw new IllegalStateException("stored JSON has a '" + name + "' of the wrong type: " + node);
     }
-    return value.longValue();
+    return read.apply(value);
   }
 
   private static JsonNode field(JsonNode array, int index) {
