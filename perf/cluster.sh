@@ -18,15 +18,15 @@
 #
 # Environment (defaults in brackets): SKIP_BUILD=1 uses the jars as they are; NODE_EVENT_LOOPS event loops per
 # cluster node [1; empty: one per core]; CLUSTER_JAVA_OPTS [-Xms512m -Xmx512m -XX:+UseG1GC
-# -XX:MaxGCPauseMillis=10]; SINGLE_JAVA_OPTS [the same with a 1 GB heap]; SPREAD_DURATION [15], SPREAD_WARMUP [5],
-# POOLS [1000]; TIMELINE_RATE [1000], TIMELINE_WARMUP [10] unrecorded seconds before the timeline,
-# TIMELINE_SECONDS [60], KILL_AT [10], RESTART_AT [25], STOP_AT [40] (but at least STOP_SETTLE [10] s after n2
+# -XX:MaxGCPauseMillis=10]; SINGLE_JAVA_OPTS [the same with a 1 GB heap]; SPREAD_DURATION [15], SPREAD_WARMUP
+# [10; three JVMs warm up slowly on a small box], POOLS [1000]; TIMELINE_RATE [1000], TIMELINE_WARMUP [10]
+# unrecorded seconds before the timeline, TIMELINE_SECONDS [60], KILL_AT [10], RESTART_AT [25], STOP_AT [40] (but at least STOP_SETTLE [10] s after n2
 # serves its shards again, so the stop is not measured on the rejoin's backlog); STAGES [single,peak,timeline];
 # READY_TIMEOUT [180] bounds each start-up in seconds, EVENT_TIMEOUT [60] each wait for recovery or rejoin,
 # STOP_TIMEOUT [60] each graceful stop; BENCH_JAVA_OPTS adds JVM options for the load generator.
 #
-# Every process started here is stopped again however the run ends; cluster nodes one at a time, since a node
-# whose peers are all leaving at the same moment can wait for them indefinitely.
+# Every process started here is stopped again however the run ends; cluster nodes one at a time, so that each
+# stop is a handoff to the remaining nodes.
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,7 +41,7 @@ NODE_EVENT_LOOPS=${NODE_EVENT_LOOPS-1}
 CLUSTER_JAVA_OPTS=${CLUSTER_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
 SINGLE_JAVA_OPTS=${SINGLE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
 SPREAD_DURATION=${SPREAD_DURATION:-15}
-SPREAD_WARMUP=${SPREAD_WARMUP:-5}
+SPREAD_WARMUP=${SPREAD_WARMUP:-10}
 POOLS=${POOLS:-1000}
 TIMELINE_RATE=${TIMELINE_RATE:-1000}
 TIMELINE_SECONDS=${TIMELINE_SECONDS:-60}
@@ -152,8 +152,7 @@ stop_node() {
   printf '%s %s %s %s\n' "$began" "$stage" "$name" "$outcome" >>"$LOGS/stops.txt"
 }
 
-# Stops the cluster members of stage $1 one at a time: all at once, the last one can wait for its leaving peers
-# forever.
+# Stops the cluster members of stage $1 one at a time, each handing its shards to the ones still running.
 stop_cluster() {
   local name
   for name in n3 n2 n1; do
