@@ -143,7 +143,8 @@ class ShardRuntimeIT {
   @Test
   void stoppingFinishesAppendsInFlightAndLosesNoAcknowledgement(Vertx vertx) throws Exception {
     ShardConfig config = shards(Duration.ofMinutes(10));
-    String deployment = vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4))).await();
+    String deployment = vertx.deployVerticle(new ShardVerticle(0, journal, config, JOURNAL, new LoadLimiter(vertx, 4)))
+        .await();
     CommandSender sender = new CommandSender(vertx, config);
     send(sender, define("handoff-1", 10_000));
 
