@@ -21,7 +21,8 @@
 # -XX:MaxGCPauseMillis=10]; SINGLE_JAVA_OPTS [the same with a 1 GB heap]; SPREAD_DURATION [15], SPREAD_WARMUP
 # [10; three JVMs warm up slowly on a small box], POOLS [1000]; TIMELINE_RATE [1000], TIMELINE_WARMUP [10]
 # unrecorded seconds before the timeline, TIMELINE_SECONDS [60], KILL_AT [10], RESTART_AT [25], STOP_AT [40]
-# (but at least STOP_SETTLE [10] s after n2 serves its shards again, so the stop is not measured on the rejoin's backlog); STAGES [single,peak,timeline];
+# (but at least STOP_SETTLE [10] s after n2 serves its shards again, so the stop is not measured on the rejoin's
+# backlog); STAGES [single,peak,timeline];
 # READY_TIMEOUT [180] bounds each start-up in seconds, EVENT_TIMEOUT [60] each wait for recovery or rejoin,
 # STOP_TIMEOUT [60] each graceful stop; BENCH_JAVA_OPTS adds JVM options for the load generator.
 #
