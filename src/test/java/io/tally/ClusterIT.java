@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
 import io.tally.query.Audit;
+import io.tally.shard.HazelcastMembership;
 import io.tally.shard.Ownership;
 import io.tally.shard.Shards;
 import io.tally.support.ClusterLoad;
@@ -125,6 +126,7 @@ class ClusterIT {
     hazelcast.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
         .setMembers(List.of(cluster.members().split(",")));
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty(HazelcastMembership.PARTITION_COUNT, Integer.toString(HazelcastMembership.PARTITIONS));
     Vertx sibling = Vertx.builder().withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered()
         .await();
     try {
