@@ -6,8 +6,23 @@ public final class Addresses {
   /** Public: pool commands ({@code define}, {@code change}, {@code reserve}, {@code release}, {@code get}). */
   public static final String POOL_COMMAND = "tally.pool.command";
 
-  /** Internal: a page of one pool's history, answered from the journal by query verticles. */
-  public static final String POOL_HISTORY = "tally.pool.history";
+  /** Public: {@code PoolChanged} after every commit, {@code {"poolId","seq","remaining","available","status"}}. */
+  public static final String POOL_CHANGED = "tally.pool.changed";
+
+  /** Public: an availability query, answered from the receiving node's own index. */
+  public static final String AVAILABILITY_QUERY = "tally.availability.query";
+
+  /** Node-local: the same query, for this node's web verticles. */
+  public static final String AVAILABILITY_LOCAL = "tally.availability.local";
+
+  /** Node-local: a pool's availability as this node's index now sees it, after every change, for WebSockets. */
+  public static final String AVAILABILITY_CHANGED_LOCAL = "tally.availability.changed.local";
+
+  /** Internal: reads from the journal (a pool's history, a pool as it was, the event feed) by query verticles. */
+  public static final String JOURNAL_READ = "tally.journal.read";
+
+  /** Internal: async projections' status and rebuilds, and the reports they serve. */
+  public static final String PROJECTIONS = "tally.projections";
 
   private static final String SHARD_PREFIX = "tally.shard.";
 

@@ -8,7 +8,11 @@ import io.tally.journal.EmbeddedDatabase;
 import io.tally.journal.Journal;
 import io.tally.journal.Migrations;
 import io.tally.query.Audit;
-import io.tally.query.HistoryVerticle;
+import io.tally.query.AvailabilityVerticle;
+import io.tally.query.DemandProjection;
+import io.tally.query.JournalReads;
+import io.tally.query.PoolViewProjection;
+import io.tally.query.ProjectionsVerticle;
 import io.tally.shard.CommandGateway;
 import io.tally.shard.CommandSender;
 import io.tally.shard.HazelcastMembership;
@@ -34,6 +38,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +147,7 @@ public final class Tally {
     try {
       Migrations.apply(pool).await();
       ShardMessages.register(vertx.eventBus());
-      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId());
+      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
       CommandSender sender = new CommandSender(vertx, config.shards());
       ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(),
           membership, config.has(Role.AGGREGATE));
@@ -154,12 +159,17 @@ public final class Tally {
         back.add(vertx.deployVerticle(new CommandGateway(sender)).await());
       }
       if (config.has(Role.QUERY)) {
-        back.add(vertx.deployVerticle(new HistoryVerticle(journal)).await());
+        back.add(vertx.deployVerticle(new JournalReads(journal)).await());
+        back.add(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query())).await());
+        back.add(vertx.deployVerticle(new ProjectionsVerticle(pool, journal, List.of(new DemandProjection()),
+            config.query().projectionPoll())).await());
       }
       if (config.has(Role.WEB)) {
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+        AtomicInteger openSockets = new AtomicInteger();
         front.add(vertx.deployVerticle(() -> {
-          HttpVerticle server = new HttpVerticle(config.http(), sender, shards::ready, shards::status);
+          HttpVerticle server = new HttpVerticle(config.http(), config.query(), sender, shards::ready, shards::status,
+              openSockets);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)).await());

@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param eventLoops Vert.x event-loop threads; 0 means one per core
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
-    JournalConfig journal, ShardConfig shards, ClusterConfig cluster) {
+    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
@@ -43,6 +43,7 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
         PostgresConfig.from(root.section("postgres")),
         JournalConfig.from(root.section("journal")),
         ShardConfig.from(root.section("shards")),
-        ClusterConfig.from(root.section("cluster")));
+        ClusterConfig.from(root.section("cluster")),
+        QueryConfig.from(root.section("query")));
   }
 }

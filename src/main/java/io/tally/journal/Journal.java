@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +49,21 @@ public final class Journal {
         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS u(s, q, t, p)
       ON CONFLICT DO NOTHING""";
 
+  private static final String SELECT_FEED = """
+      SELECT stream_id, seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at,
+             tx_id::text AS tx, position
+        FROM events
+       WHERE (tx_id, position) > ($1::text::xid8, $2)
+         AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY tx_id, position
+       LIMIT $3""";
+
+  private static final String SELECT_EVENTS_UNTIL = """
+      SELECT seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at
+        FROM events
+       WHERE stream_id = $1 AND recorded_at <= $2
+       ORDER BY seq""";
+
   private static final String COUNT_OWN_ROWS = """
       SELECT stream_id, count(*) AS n
         FROM events
@@ -76,6 +92,7 @@ public final class Journal {
   private final Vertx vertx;
   private final Pool pool;
   private final JournalConfig config;
+  private final InlineProjection projection;
   private final String metadata;
   private final Context writer;
   private final Queue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
@@ -86,9 +103,17 @@ public final class Journal {
    * @param writerName stored in every event's metadata, so the journal tells which node wrote what
    */
   public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName) {
+    this(vertx, pool, config, writerName, InlineProjection.NONE);
+  }
+
+  /**
+   * @param projection written in every append transaction, after the events (see {@link InlineProjection})
+   */
+  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName, InlineProjection projection) {
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
+    this.projection = projection;
     this.metadata = new JsonObject().put("node", writerName).encode();
     this.writer = vertx.getOrCreateContext();
   }
@@ -141,6 +166,35 @@ public final class Journal {
       for (Row row : rows) {
         events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
             row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
+      }
+      return events;
+    });
+  }
+
+  /** Every event of a stream recorded at or before {@code at}, oldest first: the stream as it was then. */
+  public Future<List<RecordedEvent>> readUntil(String streamId, OffsetDateTime at) {
+    return pool.preparedQuery(SELECT_EVENTS_UNTIL).execute(Tuple.of(streamId, at)).map(rows -> {
+      List<RecordedEvent> events = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
+            row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
+      }
+      return events;
+    });
+  }
+
+  /**
+   * Up to {@code limit} events after {@code after} in feed order, {@code (tx_id, position)}. Only transactions
+   * older than the oldest one still running are read: one that commits later can only have a higher id, so
+   * nothing is ever delivered out of order or skipped (DESIGN §2, decision 9).
+   */
+  public Future<List<FeedEvent>> feed(FeedPosition after, int limit) {
+    return pool.preparedQuery(SELECT_FEED).execute(Tuple.of(after.txId(), after.position(), limit)).map(rows -> {
+      List<FeedEvent> events = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        RecordedEvent event = new RecordedEvent(row.getString("stream_id"), row.getLong("seq"), row.getString("type"),
+            row.getString("payload"), row.getString("metadata"), row.getOffsetDateTime("recorded_at"));
+        events.add(new FeedEvent(event, new FeedPosition(row.getString("tx"), row.getLong("position"))));
       }
       return events;
     });
@@ -238,7 +292,8 @@ public final class Journal {
     Tuple params = Tuple.tuple().addArrayOfString(streams).addArrayOfLong(seqs).addArrayOfString(types)
         .addArrayOfString(payloads).addString(metadata);
     return conn.preparedQuery(INSERT_EVENTS).execute(params)
-        .compose(inserted -> inserted.rowCount() == total ? Future.<Void>succeededFuture() : conflictsIn(conn, batch));
+        .compose(inserted -> inserted.rowCount() == total ? Future.<Void>succeededFuture() : conflictsIn(conn, batch))
+        .compose(written -> projection.apply(conn, batch.stream().map(PendingAppend::append).toList()));
   }
 
   /** After a short insert: the streams that did not get all their rows, counted from this transaction's own. */

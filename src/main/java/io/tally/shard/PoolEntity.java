@@ -20,6 +20,7 @@ import io.tally.pool.Reservation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ final class PoolEntity {
   private final JournalConfig journalConfig;
   private final Consumer<PoolEntity> forget;
   private final LoadLimiter loads;
+  private final BiConsumer<Pool, Long> changed;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
   private Pool state;
@@ -59,9 +61,10 @@ final class PoolEntity {
   private long lastUsedNanos = System.nanoTime();
 
   PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads,
-      Consumer<PoolEntity> forget) {
+      BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget) {
     this.poolId = poolId;
     this.loads = loads;
+    this.changed = changed;
     this.journal = journal;
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
@@ -185,7 +188,7 @@ final class PoolEntity {
     busy = true;
     long expected = version;
     List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
-    journal.append(new StreamAppend(poolId, expected, stored)).onComplete(result -> {
+    journal.append(new StreamAppend(poolId, expected, stored, next)).onComplete(result -> {
       busy = false;
       if (result.failed()) {
         log.debug("Append to {} at seq {} failed: {}", poolId, expected, result.cause().toString());
@@ -198,6 +201,7 @@ final class PoolEntity {
       eventsSinceSnapshot += events.size();
       log.debug("Appended {} events to {} at seq {}", events.size(), poolId, version);
       answer(answered, replies);
+      changed.accept(next, version);
       maybeSnapshot();
       run();
     });

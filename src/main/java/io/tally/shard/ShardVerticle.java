@@ -4,11 +4,14 @@ import io.tally.Addresses;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.journal.Journal;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -95,7 +98,7 @@ public final class ShardVerticle extends VerticleBase {
     }
     ShardRequest request = message.body().request();
     PoolEntity entity = entities.computeIfAbsent(request.poolId(),
-        poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, loads, this::forget));
+        poolId -> new PoolEntity(poolId, journal, shardConfig, journalConfig, loads, this::publish, this::forget));
     entity.submit(new PoolEntity.Pending(request, reply -> reply(message, reply)));
   }
 
@@ -106,6 +109,16 @@ public final class ShardVerticle extends VerticleBase {
       message.reply(reply);
     }
     checkDrained();
+  }
+
+  /** Tells every query node that a pool changed: {@code PoolChanged} on {@code tally.pool.changed} (DESIGN §5). */
+  private void publish(Pool pool, long seq) {
+    vertx.eventBus().publish(Addresses.POOL_CHANGED, new JsonObject()
+        .put("poolId", pool.poolId())
+        .put("seq", seq)
+        .put("remaining", pool.remaining())
+        .put("available", pool.status() == PoolStatus.OPEN && pool.remaining() > 0)
+        .put("status", pool.status().wireName()));
   }
 
   private void forget(PoolEntity entity) {

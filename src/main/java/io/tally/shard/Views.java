@@ -6,12 +6,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** The JSON bodies of the contract (DESIGN §4) for pools and reservations. */
-final class Views {
+public final class Views {
 
   private Views() {
   }
 
-  static JsonObject pool(Pool pool, long version) {
+  public static JsonObject pool(Pool pool, long version) {
     return new JsonObject()
         .put("poolId", pool.poolId())
         .put("capacity", pool.capacity())

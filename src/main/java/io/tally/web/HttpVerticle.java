@@ -2,6 +2,8 @@ package io.tally.web;
 
 import io.tally.Addresses;
 import io.tally.config.HttpConfig;
+import io.tally.config.QueryConfig;
+import io.tally.journal.FeedPosition;
 import io.tally.shard.CommandSender;
 import io.tally.shard.Reply;
 import io.vertx.core.Future;
@@ -16,7 +18,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,10 +43,16 @@ public final class HttpVerticle extends VerticleBase {
   private final CommandSender sender;
   private final BooleanSupplier ready;
   private final Supplier<JsonObject> cluster;
+  private final QueryConfig query;
+  private final AtomicInteger openSockets;
+  private AvailabilitySockets sockets;
   private HttpServer server;
 
-  public HttpVerticle(HttpConfig config, CommandSender sender, BooleanSupplier ready, Supplier<JsonObject> cluster) {
+  public HttpVerticle(HttpConfig config, QueryConfig query, CommandSender sender, BooleanSupplier ready,
+      Supplier<JsonObject> cluster, AtomicInteger openSockets) {
+    this.openSockets = openSockets;
     this.config = config;
+    this.query = query;
     this.sender = sender;
     this.ready = ready;
     this.cluster = cluster;
@@ -48,8 +60,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    sockets = new AvailabilitySockets(vertx, query, openSockets);
     server = vertx.createHttpServer();
-    return server.requestHandler(router()).listen(config.port(), config.host());
+    return Future.join(sockets.start(), server.requestHandler(router()).listen(config.port(), config.host()));
   }
 
   /** Stops taking connections and lets the requests in flight finish, within {@code http.shutdownGraceMs}. */
@@ -65,6 +78,8 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    // the WebSocket route comes before the body handler: an upgrade request's body must stay unread
+    router.get("/ws/availability").handler(sockets::open);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
 
     router.post("/pools").handler(ctx -> command(ctx, "define", body(ctx)));
@@ -76,6 +91,13 @@ public final class HttpVerticle extends VerticleBase {
         withPool(ctx, body(ctx))));
     router.delete("/reservations/:reservationId").handler(ctx -> command(ctx, "release",
         new JsonObject().put("reservationId", ctx.pathParam("reservationId"))));
+    router.post("/availability").handler(this::availability);
+    router.get("/events").handler(this::feed);
+    router.get("/reports/demand").handler(this::demand);
+    router.get("/projections").handler(ctx -> ask(ctx, Addresses.PROJECTIONS, new JsonObject().put("kind", "status"),
+        200));
+    router.post("/projections/:name/rebuild").handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
+        new JsonObject().put("kind", "rebuild").put("name", ctx.pathParam("name")), 202));
     router.get("/cluster").handler(ctx -> json(ctx, 200, cluster.get()));
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> {
@@ -106,25 +128,87 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void getPool(RoutingContext ctx) {
-    if (ctx.queryParams().contains("at")) {
-      throw new BadRequest("unsupported_parameter", "reading a pool as of a past moment is not available yet");
+    String at = ctx.queryParams().get("at");
+    if (at == null) {
+      command(ctx, "get", withPool(ctx, new JsonObject()));
+      return;
     }
-    command(ctx, "get", withPool(ctx, new JsonObject()));
+    try {
+      OffsetDateTime.parse(at);
+    } catch (DateTimeParseException e) {
+      throw new BadRequest("invalid_at", "at must be an ISO-8601 date-time with an offset, such as "
+          + "2026-12-01T10:00:00Z");
+    }
+    ask(ctx, Addresses.JOURNAL_READ, new JsonObject().put("kind", "at").put("poolId", ctx.pathParam("poolId"))
+        .put("at", at), 200);
   }
 
   private void history(RoutingContext ctx) {
     long after = longParam(ctx, "after", 0, 0, Long.MAX_VALUE);
     long limit = longParam(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
-    JsonObject query = new JsonObject().put("poolId", ctx.pathParam("poolId")).put("after", after)
-        .put("limit", limit);
-    vertx.eventBus().<JsonObject>request(Addresses.POOL_HISTORY, query).onComplete(result -> {
+    ask(ctx, Addresses.JOURNAL_READ, new JsonObject().put("kind", "history").put("poolId", ctx.pathParam("poolId"))
+        .put("after", after).put("limit", limit), 200);
+  }
+
+  /** The event feed: every committed event after a checkpoint, in {@code (tx_id, position)} order. */
+  private void feed(RoutingContext ctx) {
+    String after = ctx.queryParams().get("after");
+    if (after == null) {
+      after = FeedPosition.START.toString();
+    } else if (FeedPosition.parse(after).isEmpty()) {
+      throw new BadRequest("invalid_after", "after must be a checkpoint from a previous page, such as 0:0");
+    }
+    long limit = longParam(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    ask(ctx, Addresses.JOURNAL_READ, new JsonObject().put("kind", "feed").put("after", after).put("limit", limit),
+        200);
+  }
+
+  private void demand(RoutingContext ctx) {
+    JsonObject query = new JsonObject().put("kind", "demand");
+    for (String name : List.of("region", "from", "to")) {
+      String value = ctx.queryParams().get(name);
+      if (value == null) {
+        throw new BadRequest("invalid_" + (name.equals("region") ? "region" : "window"),
+            "region, from and to are required, e.g. ?region=SW1A&from=2026-12-01&to=2026-12-08");
+      }
+      query.put(name, value);
+    }
+    ask(ctx, Addresses.PROJECTIONS, query, 200);
+  }
+
+  /** {@code POST /availability}, answered from this node's own index. */
+  private void availability(RoutingContext ctx) {
+    vertx.eventBus().<JsonObject>request(Addresses.AVAILABILITY_LOCAL, body(ctx)).onComplete(result -> {
+      if (result.failed()) {
+        log.warn("Availability query failed: {}", result.cause().toString());
+        error(ctx, 503, "unavailable", "this node has no availability index; send the query to a query node");
+        return;
+      }
+      JsonObject answer = result.result().body();
+      if (answer.containsKey("error")) {
+        int status = answer.getInteger("status", 400);
+        answer.remove("status");
+        json(ctx, status, answer);
+        return;
+      }
+      answer.getJsonArray("slots").forEach(slot -> ((JsonObject) slot).remove("seq"));
+      json(ctx, 200, answer);
+    });
+  }
+
+  /**
+   * Asks a read-side verticle and answers with its reply; its failures carry the HTTP status as failure code and
+   * the error code as message.
+   */
+  private void ask(RoutingContext ctx, String address, JsonObject query, int status) {
+    vertx.eventBus().<JsonObject>request(address, query).onComplete(result -> {
       if (result.succeeded()) {
-        json(ctx, 200, result.result().body());
+        json(ctx, status, result.result().body());
       } else if (result.cause() instanceof ReplyException reply && reply.failureCode() >= 400
           && reply.failureCode() < 500) {
         error(ctx, reply.failureCode(), reply.getMessage(), describe(reply.getMessage(), ctx));
       } else {
-        log.warn("History of {} failed: {}", ctx.pathParam("poolId"), result.cause().toString());
+        log.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path(), result.cause().toString());
         error(ctx, 503, "unavailable", "the journal could not be read; retry");
       }
     });
@@ -132,8 +216,14 @@ public final class HttpVerticle extends VerticleBase {
 
   private static String describe(String code, RoutingContext ctx) {
     return switch (code) {
-      case "pool_not_found" -> "pool '" + ctx.pathParam("poolId") + "' does not exist";
+      case "pool_not_found" -> "pool '" + ctx.pathParam("poolId") + "' does not exist"
+          + (ctx.queryParams().contains("at") ? " at that moment" : "");
       case "invalid_pool_id" -> "poolId must match [A-Za-z0-9._:-]{1,128}";
+      case "invalid_after" -> "after must be a checkpoint from a previous page, such as 0:0";
+      case "invalid_at" -> "at must be an ISO-8601 date-time with an offset";
+      case "invalid_region" -> "region must be 1-64 printable characters";
+      case "invalid_window" -> "from and to must be dates (to exclusive), from before to";
+      case "projection_not_found" -> "no projection named '" + ctx.pathParam("name") + "'";
       default -> code;
     };
   }

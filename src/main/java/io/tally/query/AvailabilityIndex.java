@@ -1,0 +1,109 @@
+package io.tally.query;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * Which slots each region can be offered, held in memory: region → day → pools. A slot belongs to the day (UTC)
+ * its window starts on. Changes are applied in {@code seq} order per pool; an older one is ignored, so duplicated
+ * or reordered publications and catch-up reads can be applied in any order. Used from one context only.
+ */
+final class AvailabilityIndex {
+
+  /** What the index knows of one pool. */
+  static final class Slot {
+    final String poolId;
+    final Instant start;
+    final Instant end;
+    final LocalDate day;
+    final List<String> regions;
+    long seq;
+    long remaining;
+    boolean open;
+
+    Slot(String poolId, Instant start, Instant end, List<String> regions, long seq, long remaining, boolean open) {
+      this.poolId = poolId;
+      this.start = start;
+      this.end = end;
+      this.day = LocalDate.ofInstant(start, ZoneOffset.UTC);
+      this.regions = List.copyOf(regions);
+      this.seq = seq;
+      this.remaining = remaining;
+      this.open = open;
+    }
+
+    boolean available(int units) {
+      return open && remaining >= units;
+    }
+  }
+
+  private static final Comparator<Slot> BY_START = Comparator.<Slot, Instant>comparing(slot -> slot.start)
+      .thenComparing(slot -> slot.poolId);
+
+  private final Map<String, Slot> pools = new HashMap<>();
+  private final Map<String, NavigableMap<LocalDate, Map<String, Slot>>> byRegion = new HashMap<>();
+
+  int size() {
+    return pools.size();
+  }
+
+  /** Adds a pool or updates it from a full row; returns the slot if the row was newer than what was known. */
+  Slot put(Slot row) {
+    Slot known = pools.get(row.poolId);
+    if (known == null) {
+      pools.put(row.poolId, row);
+      for (String region : row.regions) {
+        byRegion.computeIfAbsent(region, r -> new TreeMap<>())
+            .computeIfAbsent(row.day, d -> new HashMap<>()).put(row.poolId, row);
+      }
+      return row;
+    }
+    return update(known, row.seq, row.remaining, row.open);
+  }
+
+  /** Applies a change to a known pool; returns the slot if it was newer, null if older or the pool is unknown. */
+  Slot change(String poolId, long seq, long remaining, boolean open) {
+    Slot known = pools.get(poolId);
+    return known == null ? null : update(known, seq, remaining, open);
+  }
+
+  boolean knows(String poolId) {
+    return pools.containsKey(poolId);
+  }
+
+  private static Slot update(Slot known, long seq, long remaining, boolean open) {
+    if (seq <= known.seq) {
+      return null;
+    }
+    known.seq = seq;
+    known.remaining = remaining;
+    known.open = open;
+    return known;
+  }
+
+  /** The open pools serving {@code region} whose day is in {@code [from, to)}, by start time. */
+  List<Slot> offered(String region, LocalDate from, LocalDate to) {
+    NavigableMap<LocalDate, Map<String, Slot>> days = byRegion.get(region);
+    if (days == null) {
+      return List.of();
+    }
+    List<Slot> slots = new ArrayList<>();
+    for (Map<String, Slot> day : days.subMap(from, true, to, false).values()) {
+      for (Slot slot : day.values()) {
+        if (slot.open) {
+          slots.add(slot);
+        }
+      }
+    }
+    slots.sort(BY_START);
+    return slots;
+  }
+}

@@ -1,0 +1,173 @@
+package io.tally.query;
+
+import io.tally.Addresses;
+import io.tally.config.QueryConfig;
+import io.tally.query.AvailabilityIndex.Slot;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The availability index of one node: loaded from {@code pool_view} at start, then kept current by the
+ * {@code PoolChanged} publications of every shard in the cluster, and repaired every {@code query.catchUpMs} by
+ * re-reading the pools changed since its last read. Availability questions are answered from memory, on the node
+ * that receives them; after every change it tells this node's WebSocket clients.
+ *
+ * <p>The catch-up misses nothing: it reads the rows written by every transaction at or above the oldest one that
+ * was still running at the previous read, and a transaction that commits later always has an id at least that
+ * high. Older or repeated changes are ignored by {@code seq}.
+ */
+public final class AvailabilityVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(AvailabilityVerticle.class);
+
+  private static final String HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon";
+  private static final String CHANGED_SINCE = """
+      SELECT pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions
+        FROM pool_view
+       WHERE tx_id >= $1::text::xid8""";
+  private static final String ONE = """
+      SELECT pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions
+        FROM pool_view
+       WHERE pool_id = $1""";
+
+  private final io.vertx.sqlclient.Pool sql;
+  private final QueryConfig config;
+  private final AvailabilityIndex index = new AvailabilityIndex();
+  private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+  private String horizon = "0";
+  private long catchUpTimer;
+  private boolean catchingUp;
+
+  public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config) {
+    this.sql = sql;
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    return catchUp().compose(loaded -> {
+      log.info("Availability index loaded with {} pools", index.size());
+      catchUpTimer = vertx.setPeriodic(config.catchUp().toMillis(), tick -> catchUp());
+      return Future.join(
+          vertx.eventBus().<JsonObject>consumer(Addresses.POOL_CHANGED, this::changed).completion(),
+          vertx.eventBus().<JsonObject>consumer(Addresses.AVAILABILITY_QUERY, this::publicQuery).completion(),
+          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_LOCAL, this::localQuery).completion());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(catchUpTimer);
+    return Future.succeededFuture();
+  }
+
+  /** {@code tally.availability.query}: the contract's answer, or a failure with 400 and the error code. */
+  private void publicQuery(Message<JsonObject> message) {
+    try {
+      message.reply(answer(AvailabilityRequest.fromJson(message.body()), false));
+    } catch (AvailabilityRequest.Invalid invalid) {
+      message.fail(400, invalid.code());
+    }
+  }
+
+  /** For this node's web verticles: the answer with each slot's seq, or an error body with its status. */
+  private void localQuery(Message<JsonObject> message) {
+    try {
+      message.reply(answer(AvailabilityRequest.fromJson(message.body()), true));
+    } catch (AvailabilityRequest.Invalid invalid) {
+      message.reply(new JsonObject().put("status", 400).put("error", invalid.code())
+          .put("message", invalid.getMessage()));
+    }
+  }
+
+  private JsonObject answer(AvailabilityRequest request, boolean withSeq) {
+    JsonArray slots = new JsonArray();
+    for (Slot slot : index.offered(request.region(), request.from(), request.to())) {
+      JsonObject item = new JsonObject().put("poolId", slot.poolId).put("start", slot.start.toString())
+          .put("end", slot.end.toString()).put("available", slot.available(request.units()));
+      if (withSeq) {
+        item.put("seq", slot.seq);
+      }
+      slots.add(item);
+    }
+    return new JsonObject().put("slots", slots);
+  }
+
+  /** A {@code PoolChanged} from any shard; a pool the index does not know yet is read from {@code pool_view}. */
+  private void changed(Message<JsonObject> message) {
+    JsonObject change = message.body();
+    String poolId = change.getString("poolId");
+    Long seq = change.getLong("seq");
+    if (poolId == null || seq == null) {
+      return;
+    }
+    if (!index.knows(poolId)) {
+      sql.preparedQuery(ONE).execute(Tuple.of(poolId)).onSuccess(this::apply);
+      return;
+    }
+    Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L), "open".equals(change.getString("status")));
+    if (updated != null) {
+      tell(updated);
+    }
+  }
+
+  /** Re-reads every pool changed since the last read; at start, with the horizon "0", that is every pool. */
+  private Future<Void> catchUp() {
+    if (catchingUp) {
+      return Future.succeededFuture();
+    }
+    catchingUp = true;
+    return sql.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
+            .compose(isolated -> conn.query(HORIZON).execute())
+            .compose(next -> conn.preparedQuery(CHANGED_SINCE).execute(Tuple.of(horizon)).map(rows -> {
+              apply(rows);
+              horizon = next.iterator().next().getString("horizon");
+              return (Void) null;
+            })))
+        .onFailure(failure -> log.warn("Availability catch-up failed: {}", failure.toString()))
+        .eventually(() -> {
+          catchingUp = false;
+          return Future.succeededFuture();
+        });
+  }
+
+  private void apply(RowSet<Row> rows) {
+    List<Slot> changed = new ArrayList<>();
+    for (Row row : rows) {
+      List<String> regions = List.of(row.getArrayOfStrings("regions"));
+      long remaining = Math.max(0, row.getInteger("capacity") - row.getLong("reserved"));
+      Slot slot = index.put(new Slot(row.getString("pool_id"), row.getOffsetDateTime("slot_start").toInstant(),
+          row.getOffsetDateTime("slot_end").toInstant(), regions, row.getLong("seq"), remaining,
+          "open".equals(row.getString("status"))));
+      if (slot != null) {
+        changed.add(slot);
+      }
+    }
+    changed.forEach(this::tell);
+  }
+
+  /** Tells this node's WebSocket clients how a slot stands now. */
+  private void tell(Slot slot) {
+    vertx.eventBus().publish(Addresses.AVAILABILITY_CHANGED_LOCAL, new JsonObject()
+        .put("poolId", slot.poolId)
+        .put("regions", new JsonArray(slot.regions))
+        .put("day", slot.day.toString())
+        .put("start", slot.start.toString())
+        .put("end", slot.end.toString())
+        .put("seq", slot.seq)
+        .put("remaining", slot.remaining)
+        .put("open", slot.open), local);
+  }
+}

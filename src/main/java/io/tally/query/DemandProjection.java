@@ -1,0 +1,168 @@
+package io.tally.query;
+
+import io.tally.journal.FeedEvent;
+import io.tally.pool.PoolEvent;
+import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.ReservationReleased;
+import io.tally.shard.StoredForm;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Demand per region per day: how many reservations (and units) were made and released on pools serving each
+ * region, by the day their slot starts (UTC). A reservation on a pool that serves several regions counts for each
+ * of them. Each batch is folded in memory and written with two statements.
+ */
+public final class DemandProjection implements AsyncProjection {
+
+  public static final String NAME = "demand";
+
+  private static final String REMEMBER_POOLS = """
+      INSERT INTO demand_pools (pool_id, day, regions)
+      SELECT p, d::date, ARRAY(SELECT jsonb_array_elements_text(r::jsonb))
+        FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, d, r)
+      ON CONFLICT (pool_id) DO NOTHING""";
+
+  private static final String KNOWN_POOLS = """
+      SELECT pool_id, day, regions
+        FROM demand_pools
+       WHERE pool_id = ANY($1::text[])""";
+
+  private static final String ADD = """
+      INSERT INTO demand_daily (region, day, reservations, units, releases, released_units)
+      SELECT g, d::date, r, u, x, xu
+        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+             AS v(g, d, r, u, x, xu)
+      ON CONFLICT (region, day) DO UPDATE
+         SET reservations = demand_daily.reservations + EXCLUDED.reservations,
+             units = demand_daily.units + EXCLUDED.units,
+             releases = demand_daily.releases + EXCLUDED.releases,
+             released_units = demand_daily.released_units + EXCLUDED.released_units""";
+
+  private record PoolPlace(LocalDate day, List<String> regions) {
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Future<Void> reset(SqlConnection conn) {
+    return conn.query("TRUNCATE demand_daily, demand_pools").execute().mapEmpty();
+  }
+
+  @Override
+  public Future<Void> apply(SqlConnection conn, List<FeedEvent> events) {
+    Map<String, PoolPlace> defined = new LinkedHashMap<>();
+    Set<String> referenced = new HashSet<>();
+    List<String> streams = new ArrayList<>();
+    List<PoolEvent> decoded = new ArrayList<>();
+    for (FeedEvent feed : events) {
+      PoolEvent event = StoredForm.decode(feed.event());
+      String poolId = feed.event().streamId();
+      if (event instanceof PoolDefined definition) {
+        defined.put(poolId, new PoolPlace(LocalDate.ofInstant(definition.slot().start(), ZoneOffset.UTC),
+            definition.regions()));
+      } else if (event instanceof CapacityReserved || event instanceof ReservationReleased) {
+        referenced.add(poolId);
+      }
+      streams.add(poolId);
+      decoded.add(event);
+    }
+    referenced.removeAll(defined.keySet());
+    return remember(conn, defined)
+        .compose(remembered -> known(conn, referenced))
+        .compose(known -> {
+          known.putAll(defined);
+          return add(conn, fold(streams, decoded, known));
+        });
+  }
+
+  private static Future<Void> remember(SqlConnection conn, Map<String, PoolPlace> defined) {
+    if (defined.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> ids = new ArrayList<>(defined.keySet());
+    String[] days = ids.stream().map(id -> defined.get(id).day().toString()).toArray(String[]::new);
+    String[] regions = ids.stream().map(id -> new io.vertx.core.json.JsonArray(defined.get(id).regions()).encode())
+        .toArray(String[]::new);
+    return conn.preparedQuery(REMEMBER_POOLS).execute(Tuple.tuple().addArrayOfString(ids.toArray(String[]::new))
+        .addArrayOfString(days).addArrayOfString(regions)).mapEmpty();
+  }
+
+  private static Future<Map<String, PoolPlace>> known(SqlConnection conn, Set<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(new HashMap<>());
+    }
+    return conn.preparedQuery(KNOWN_POOLS).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+      Map<String, PoolPlace> places = new HashMap<>();
+      for (Row row : rows) {
+        places.put(row.getString("pool_id"), new PoolPlace(row.getLocalDate("day"),
+            List.of(row.getArrayOfStrings("regions"))));
+      }
+      return places;
+    });
+  }
+
+  /** Sums the batch per region and day: reservations, units, releases, released units. */
+  private static Map<String, long[]> fold(List<String> streams, List<PoolEvent> events, Map<String, PoolPlace> places) {
+    Map<String, long[]> totals = new LinkedHashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      PoolPlace place = places.get(streams.get(i));
+      if (place == null) {
+        continue;
+      }
+      long[] delta = switch (events.get(i)) {
+        case CapacityReserved reserved -> new long[] {1, reserved.units(), 0, 0};
+        case ReservationReleased released -> new long[] {0, 0, 1, released.units()};
+        default -> null;
+      };
+      if (delta == null) {
+        continue;
+      }
+      for (String region : place.regions()) {
+        long[] sum = totals.computeIfAbsent(region + '\n' + place.day(), key -> new long[4]);
+        for (int k = 0; k < 4; k++) {
+          sum[k] += delta[k];
+        }
+      }
+    }
+    return totals;
+  }
+
+  private static Future<Void> add(SqlConnection conn, Map<String, long[]> totals) {
+    if (totals.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = totals.size();
+    String[] regions = new String[n];
+    String[] days = new String[n];
+    Long[][] columns = new Long[4][n];
+    int i = 0;
+    for (Map.Entry<String, long[]> entry : totals.entrySet()) {
+      int split = entry.getKey().indexOf('\n');
+      regions[i] = entry.getKey().substring(0, split);
+      days[i] = entry.getKey().substring(split + 1);
+      for (int k = 0; k < 4; k++) {
+        columns[k][i] = entry.getValue()[k];
+      }
+      i++;
+    }
+    return conn.preparedQuery(ADD).execute(Tuple.tuple().addArrayOfString(regions).addArrayOfString(days)
+        .addArrayOfLong(columns[0]).addArrayOfLong(columns[1]).addArrayOfLong(columns[2])
+        .addArrayOfLong(columns[3])).mapEmpty();
+  }
+}

@@ -1,0 +1,71 @@
+package io.tally.query;
+
+import io.tally.journal.InlineProjection;
+import io.tally.journal.StreamAppend;
+import io.tally.pool.Pool;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps {@code pool_view} current inside the append transaction: one row per pool with its counters, status, slot
+ * and regions, as of its latest seq. Query nodes load their availability index from it at start and catch up from
+ * it, so it must never be behind the journal; written here, it cannot be.
+ */
+public final class PoolViewProjection implements InlineProjection {
+
+  private static final String UPSERT = """
+      INSERT INTO pool_view (pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions, tx_id)
+      SELECT p, q, c, r, s, ss::timestamptz, se::timestamptz, ARRAY(SELECT jsonb_array_elements_text(g::jsonb)),
+             pg_current_xact_id()
+        FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+                    $8::text[]) AS u(p, q, c, r, s, ss, se, g)
+      ON CONFLICT (pool_id) DO UPDATE
+         SET seq = EXCLUDED.seq, capacity = EXCLUDED.capacity, reserved = EXCLUDED.reserved,
+             status = EXCLUDED.status, slot_start = EXCLUDED.slot_start, slot_end = EXCLUDED.slot_end,
+             regions = EXCLUDED.regions, tx_id = EXCLUDED.tx_id
+       WHERE pool_view.seq < EXCLUDED.seq""";
+
+  @Override
+  public Future<Void> apply(SqlConnection conn, List<StreamAppend> appends) {
+    Map<String, StreamAppend> latest = new LinkedHashMap<>();
+    for (StreamAppend append : appends) {
+      if (append.state() instanceof Pool) {
+        latest.merge(append.streamId(), append, (a, b) -> a.lastSeq() >= b.lastSeq() ? a : b);
+      }
+    }
+    if (latest.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = latest.size();
+    String[] ids = new String[n];
+    Long[] seqs = new Long[n];
+    Integer[] capacities = new Integer[n];
+    Long[] reserved = new Long[n];
+    String[] statuses = new String[n];
+    String[] starts = new String[n];
+    String[] ends = new String[n];
+    String[] regions = new String[n];
+    int i = 0;
+    for (StreamAppend append : latest.values()) {
+      Pool pool = (Pool) append.state();
+      ids[i] = pool.poolId();
+      seqs[i] = append.lastSeq();
+      capacities[i] = pool.capacity();
+      reserved[i] = pool.reserved();
+      statuses[i] = pool.status().wireName();
+      starts[i] = pool.slot().start().toString();
+      ends[i] = pool.slot().end().toString();
+      regions[i] = new JsonArray(pool.regions()).encode();
+      i++;
+    }
+    Tuple params = Tuple.tuple().addArrayOfString(ids).addArrayOfLong(seqs).addArrayOfInteger(capacities)
+        .addArrayOfLong(reserved).addArrayOfString(statuses).addArrayOfString(starts).addArrayOfString(ends)
+        .addArrayOfString(regions);
+    return conn.preparedQuery(UPSERT).execute(params).mapEmpty();
+  }
+}

@@ -1,0 +1,266 @@
+package io.tally.query;
+
+import io.tally.Addresses;
+import io.tally.journal.FeedEvent;
+import io.tally.journal.FeedPosition;
+import io.tally.journal.Journal;
+import io.tally.pool.Ids;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the async projections and serves their state. Each projection has one runner in the whole cluster: the
+ * node whose connection holds the projection's PostgreSQL advisory lock; the others stand by and take over when
+ * that connection dies. A runner reads the event feed from the projection's checkpoint and applies each batch and
+ * the new checkpoint in one transaction, guarded by the old checkpoint, so a rebuild (which resets it) or a second
+ * runner can never make it skip or repeat events.
+ */
+public final class ProjectionsVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ProjectionsVerticle.class);
+  private static final int BATCH = 1_000;
+  private static final Duration STANDBY_RETRY = Duration.ofSeconds(2);
+  private static final Duration PROGRESS_LOG = Duration.ofSeconds(10);
+
+  private static final String ENSURE_CHECKPOINT = """
+      INSERT INTO checkpoints (name, tx_id, position)
+      VALUES ($1, '0', 0)
+      ON CONFLICT (name) DO NOTHING""";
+  private static final String READ_CHECKPOINT = """
+      SELECT tx_id::text AS tx, position
+        FROM checkpoints
+       WHERE name = $1""";
+  private static final String MOVE_CHECKPOINT = """
+      UPDATE checkpoints
+         SET tx_id = $2::text::xid8, position = $3
+       WHERE name = $1 AND tx_id = $4::text::xid8 AND position = $5""";
+  private static final String RESET_CHECKPOINT = """
+      UPDATE checkpoints
+         SET tx_id = '0', position = 0
+       WHERE name = $1""";
+  private static final String BEHIND = """
+      SELECT (SELECT count(*) FROM events) AS total,
+             (SELECT count(*) FROM events WHERE (tx_id, position) > ($1::text::xid8, $2)) AS behind""";
+  private static final String DEMAND = """
+      SELECT day, reservations, units, releases, released_units
+        FROM demand_daily
+       WHERE region = $1 AND day >= $2 AND day < $3
+       ORDER BY day""";
+
+  private final Pool sql;
+  private final Journal journal;
+  private final List<AsyncProjection> projections;
+  private final Duration poll;
+
+  public ProjectionsVerticle(Pool sql, Journal journal, List<AsyncProjection> projections, Duration poll) {
+    this.sql = sql;
+    this.journal = journal;
+    this.projections = List.copyOf(projections);
+    this.poll = poll;
+  }
+
+  @Override
+  public Future<?> start() {
+    List<Future<?>> ready = new ArrayList<>();
+    for (AsyncProjection projection : projections) {
+      ready.add(sql.preparedQuery(ENSURE_CHECKPOINT).execute(Tuple.of(projection.name()))
+          .onSuccess(ensured -> new Runner(projection).lead()));
+    }
+    ready.add(vertx.eventBus().<JsonObject>consumer(Addresses.PROJECTIONS, this::handle).completion());
+    return Future.all(ready);
+  }
+
+  private void handle(Message<JsonObject> message) {
+    JsonObject request = message.body();
+    Future<JsonObject> answer = switch (request.getString("kind", "")) {
+      case "status" -> status();
+      case "rebuild" -> rebuild(request.getString("name"));
+      case "demand" -> demand(request);
+      default -> Future.failedFuture(new Refused(400, "invalid_request"));
+    };
+    answer.onComplete(result -> {
+      if (result.succeeded()) {
+        message.reply(result.result());
+      } else if (result.cause() instanceof Refused refused) {
+        message.fail(refused.status, refused.getMessage());
+      } else {
+        log.warn("Projection request {} failed: {}", request.getString("kind"), result.cause().toString());
+        message.fail(503, "unavailable");
+      }
+    });
+  }
+
+  /** Where each projection stands: its checkpoint and how many events of the journal it has yet to apply. */
+  private Future<JsonObject> status() {
+    List<Future<JsonObject>> each = new ArrayList<>();
+    for (AsyncProjection projection : projections) {
+      each.add(checkpoint(sql, projection.name()).compose(at -> sql.preparedQuery(BEHIND)
+          .execute(Tuple.of(at.txId(), at.position())).map(rows -> {
+            Row row = rows.iterator().next();
+            long total = row.getLong("total");
+            long behind = row.getLong("behind");
+            return new JsonObject().put("name", projection.name()).put("checkpoint", at.toString())
+                .put("events", total).put("behind", behind)
+                .put("progress", total == 0 ? 1.0 : Math.round(1000.0 * (total - behind) / total) / 1000.0);
+          })));
+    }
+    return Future.all(each).map(all -> new JsonObject().put("projections", new JsonArray(all.list())));
+  }
+
+  /** Empties a projection and resets its checkpoint in one transaction; its runner then replays the feed. */
+  private Future<JsonObject> rebuild(String name) {
+    AsyncProjection projection = projections.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+    if (projection == null) {
+      return Future.failedFuture(new Refused(404, "projection_not_found"));
+    }
+    return sql.withTransaction(conn -> projection.reset(conn)
+            .compose(emptied -> conn.preparedQuery(RESET_CHECKPOINT).execute(Tuple.of(name))))
+        .onSuccess(reset -> log.info("Projection {} emptied; rebuilding from the start of the feed", name))
+        .compose(reset -> status())
+        .map(all -> all.getJsonArray("projections").stream().map(JsonObject.class::cast)
+            .filter(p -> p.getString("name").equals(name)).findFirst().orElseThrow().put("rebuilding", true));
+  }
+
+  private Future<JsonObject> demand(JsonObject request) {
+    String region = request.getString("region");
+    if (!Ids.isRegion(region)) {
+      return Future.failedFuture(new Refused(400, "invalid_region"));
+    }
+    LocalDate from;
+    LocalDate to;
+    try {
+      from = LocalDate.parse(request.getString("from", ""));
+      to = LocalDate.parse(request.getString("to", ""));
+    } catch (DateTimeParseException e) {
+      return Future.failedFuture(new Refused(400, "invalid_window"));
+    }
+    if (!from.isBefore(to)) {
+      return Future.failedFuture(new Refused(400, "invalid_window"));
+    }
+    return sql.preparedQuery(DEMAND).execute(Tuple.of(region, from, to)).map(rows -> {
+      JsonArray days = new JsonArray();
+      for (Row row : rows) {
+        days.add(new JsonObject().put("day", row.getLocalDate("day").toString())
+            .put("reservations", row.getLong("reservations")).put("units", row.getLong("units"))
+            .put("releases", row.getLong("releases")).put("releasedUnits", row.getLong("released_units")));
+      }
+      return new JsonObject().put("region", region).put("days", days);
+    });
+  }
+
+  private static Future<FeedPosition> checkpoint(io.vertx.sqlclient.SqlClient client, String name) {
+    return client.preparedQuery(READ_CHECKPOINT).execute(Tuple.of(name)).map(rows -> {
+      Row row = rows.iterator().next();
+      return new FeedPosition(row.getString("tx"), row.getLong("position"));
+    });
+  }
+
+  /** The loop of one projection on this node: stand by until it holds the lock, then follow the feed. */
+  private final class Runner {
+    private final AsyncProjection projection;
+    private final long lockKey;
+    private SqlConnection conn;
+    private long applied;
+    private long lastLog = System.nanoTime();
+
+    Runner(AsyncProjection projection) {
+      this.projection = projection;
+      CRC32 crc = new CRC32();
+      crc.update(("tally.projection." + projection.name()).getBytes(StandardCharsets.UTF_8));
+      this.lockKey = crc.getValue();
+    }
+
+    void lead() {
+      sql.getConnection().compose(connection -> connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS led")
+          .execute(Tuple.of(lockKey)).map(rows -> {
+            if (rows.iterator().next().getBoolean("led")) {
+              return connection;
+            }
+            connection.close();
+            return null;
+          }))
+          .onComplete(result -> {
+            if (result.succeeded() && result.result() != null) {
+              conn = result.result();
+              conn.closeHandler(v -> {
+                log.warn("Projection {} lost its connection; standing by", projection.name());
+                conn = null;
+                vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
+              });
+              log.info("Projection {} runs on this node", projection.name());
+              follow();
+            } else {
+              vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
+            }
+          });
+    }
+
+    /** Applies the next batch; goes on at once after a full batch, after the poll interval otherwise. */
+    private void follow() {
+      SqlConnection connection = conn;
+      if (connection == null) {
+        return;
+      }
+      checkpoint(connection, projection.name())
+          .compose(from -> journal.feed(from, BATCH).compose(events -> apply(connection, from, events)))
+          .onComplete(result -> {
+            if (result.failed()) {
+              log.warn("Projection {} could not apply a batch: {}", projection.name(), result.cause().toString());
+            }
+            boolean more = result.succeeded() && result.result() == BATCH;
+            if (more) {
+              follow();
+            } else {
+              vertx.setTimer(poll.toMillis(), next -> follow());
+            }
+          });
+    }
+
+    private Future<Integer> apply(SqlConnection connection, FeedPosition from, List<FeedEvent> events) {
+      if (events.isEmpty()) {
+        return Future.succeededFuture(0);
+      }
+      FeedPosition to = events.getLast().position();
+      return connection.begin().compose(tx -> projection.apply(connection, events)
+          .compose(done -> connection.preparedQuery(MOVE_CHECKPOINT)
+              .execute(Tuple.of(projection.name(), to.txId(), to.position(), from.txId(), from.position())))
+          .compose(moved -> moved.rowCount() == 1 ? tx.commit()
+              : tx.rollback().compose(v -> Future.failedFuture("the checkpoint moved (a rebuild?)")))
+          .recover(failure -> tx.rollback().transform(v -> Future.failedFuture(failure))))
+          .map(committed -> {
+            applied += events.size();
+            if (System.nanoTime() - lastLog > PROGRESS_LOG.toNanos()) {
+              lastLog = System.nanoTime();
+              log.info("Projection {} applied {} events so far, now at {}", projection.name(), applied, to);
+            }
+            return events.size();
+          });
+    }
+  }
+
+  /** A request this verticle cannot answer: its HTTP status and error code. */
+  private static final class Refused extends RuntimeException {
+    private final int status;
+
+    Refused(int status, String code) {
+      super(code, null, false, false);
+      this.status = status;
+    }
+  }
+}
