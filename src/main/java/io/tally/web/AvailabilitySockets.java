@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Live availability over WebSocket ({@code GET /ws/availability?region=…}): a snapshot of the region's slots,
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class AvailabilitySockets {
 
+  private static final Logger log = LoggerFactory.getLogger(AvailabilitySockets.class);
   private static final int DEFAULT_DAYS = 14;
 
   private final Vertx vertx;
@@ -71,7 +74,10 @@ final class AvailabilitySockets {
       Subscriber subscriber = new Subscriber(socket, request);
       byRegion.computeIfAbsent(request.region(), region -> new LinkedHashSet<>()).add(subscriber);
       socket.closeHandler(closed -> forget(subscriber));
-      socket.exceptionHandler(failure -> socket.close());
+      socket.exceptionHandler(failure -> {
+        log.debug("Availability socket for {} failed: {}", request.region(), failure.toString());
+        socket.close((short) 1011, "failed");
+      });
       socket.textMessageHandler(ignored -> { });
       JsonObject question = new JsonObject().put("region", request.region()).put("from", request.from().toString())
           .put("to", request.to().toString()).put("units", request.units());
@@ -141,6 +147,7 @@ final class AvailabilitySockets {
     private final Map<String, Long> seqs = new HashMap<>();
     private final Map<String, String> told = new HashMap<>();
     private List<JsonObject> early = new ArrayList<>();
+    private boolean dropped;
 
     Subscriber(ServerWebSocket socket, AvailabilityRequest request) {
       this.socket = socket;
@@ -192,10 +199,13 @@ final class AvailabilitySockets {
     }
 
     private void send(JsonObject message) {
-      if (socket.isClosed()) {
+      if (dropped || socket.isClosed()) {
         return;
       }
       if (socket.writeQueueFull()) {
+        log.info("Dropping an availability socket for {}: it does not keep up", request.region());
+        dropped = true;
+        forget(this);
         socket.close((short) 1008, "too slow: the client did not keep up with the updates");
         return;
       }

@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -61,7 +62,11 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     sockets = new AvailabilitySockets(vertx, query, openSockets);
-    server = vertx.createHttpServer();
+    HttpServerOptions options = new HttpServerOptions();
+    if (config.sendBufferBytes() > 0) {
+      options.setSendBufferSize(config.sendBufferBytes());
+    }
+    server = vertx.createHttpServer(options);
     return Future.join(sockets.start(), server.requestHandler(router()).listen(config.port(), config.host()));
   }
 
