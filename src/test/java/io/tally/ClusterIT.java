@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -151,6 +152,31 @@ class ClusterIT {
       sibling.close().await();
     }
     awaitMembers(1, NAMES);
+  }
+
+  @Test
+  @Order(3)
+  void aReservationOnOneNodeIsSeenAndPushedOnAnother() {
+    Http first = new Http(clients, cluster.httpPort(1), 4);
+    Http second = new Http(clients, cluster.httpPort(2), 4);
+    first.post("/pools", Pools.definition("xnode-1", 1, "2026-12-08T10:00:00Z", "2026-12-08T12:00:00Z", "XN"));
+    JsonObject question = new JsonObject().put("region", "XN").put("from", "2026-12-08").put("to", "2026-12-09");
+    await().atMost(Duration.ofSeconds(10)).until(() -> second.post("/availability", question).body()
+        .getJsonArray("slots").size() == 1);
+    ConcurrentLinkedQueue<JsonObject> pushed = new ConcurrentLinkedQueue<>();
+    clients.createWebSocketClient().connect(cluster.httpPort(2), "127.0.0.1",
+        "/ws/availability?region=XN&from=2026-12-08&to=2026-12-09").map(socket -> {
+          socket.textMessageHandler(text -> pushed.add(new JsonObject(text)));
+          return socket;
+        }).await();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !pushed.isEmpty());
+
+    assertEquals(201, first.post("/pools/xnode-1/reservations", Pools.order("o1", 1)).status());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> pushed.stream().anyMatch(message ->
+        "slot".equals(message.getString("type")) && !message.getBoolean("available")));
+    assertEquals(false, second.post("/availability", question).body().getJsonArray("slots").getJsonObject(0)
+        .getBoolean("available"));
   }
 
   @Test
