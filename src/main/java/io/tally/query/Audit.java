@@ -13,13 +13,17 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks the journal against the invariants by replaying every pool from its first event: seqs without gaps (the
  * fence held), no reservation accepted beyond capacity at the moment it was made (I1), no order holding two live
- * reservations (I3), and every event readable. Reports the offending pools rather than the first failure, so one
- * run tells an operator everything that is wrong.
+ * reservations (I3), and every event readable; then checks that {@code pool_view} equals the replay. Reports the
+ * offending pools rather than the first failure, so one run tells an operator everything that is wrong.
  */
 public final class Audit {
 
@@ -46,8 +50,13 @@ public final class Audit {
     }
   }
 
+  private static final String VIEW = """
+      SELECT pool_id, seq, capacity, reserved, status
+        FROM pool_view""";
+
   public static Future<Report> run(SqlClient sql) {
-    return new Run(sql).page("", 0);
+    Run run = new Run(sql);
+    return run.page("", 0).compose(journal -> run.compareView());
   }
 
   /** Replays streams page by page, carrying the pool being replayed across page boundaries. */
@@ -61,8 +70,40 @@ public final class Audit {
     private long lastSeq;
     private boolean broken;
 
+    private final Map<String, String> replayed = new HashMap<>();
+    private final Set<String> brokenPools = new HashSet<>();
+
     Run(SqlClient sql) {
       this.sql = sql;
+    }
+
+    /** Every pool's row in {@code pool_view} against its replay: same seq, capacity, reserved and status. */
+    Future<Report> compareView() {
+      return sql.query(VIEW).execute().map(rows -> {
+        Set<String> seen = new HashSet<>();
+        for (Row row : rows) {
+          String poolId = row.getString("pool_id");
+          seen.add(poolId);
+          if (brokenPools.contains(poolId)) {
+            continue; // its journal is already reported
+          }
+          String view = describe(row.getLong("seq"), row.getInteger("capacity"), row.getLong("reserved"),
+              row.getString("status"));
+          String truth = replayed.get(poolId);
+          if (truth == null) {
+            problems.add(poolId + ": pool_view has a row (" + view + ") but the journal has no such pool");
+          } else if (!truth.equals(view)) {
+            problems.add(poolId + ": pool_view says " + view + ", the journal " + truth);
+          }
+        }
+        replayed.keySet().stream().filter(poolId -> !seen.contains(poolId)).sorted()
+            .forEach(poolId -> problems.add(poolId + ": missing from pool_view"));
+        return new Report(pools, events, List.copyOf(problems));
+      });
+    }
+
+    private static String describe(long seq, int capacity, long reserved, String status) {
+      return "seq " + seq + ", capacity " + capacity + ", reserved " + reserved + ", " + status;
     }
 
     Future<Report> page(String afterStream, long afterSeq) {
@@ -115,11 +156,16 @@ public final class Audit {
       if (event instanceof CapacityReserved && pool.reserved() > pool.capacity()) {
         fail(streamId + ": overbooked at seq " + seq + ", " + pool.reserved() + " reserved of " + pool.capacity());
       }
+      if (!broken) {
+        replayed.put(streamId, describe(seq, pool.capacity(), pool.reserved(), pool.status().wireName()));
+      }
     }
 
     private void fail(String problem) {
       problems.add(problem);
       broken = true;
+      brokenPools.add(stream);
+      replayed.remove(stream);
     }
   }
 }

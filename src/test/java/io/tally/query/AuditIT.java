@@ -46,6 +46,7 @@ class AuditIT {
     reserve("clean", 3, 2, "o2", 1);
     insert("clean", 4, "reservation.released.v1", "{\"reservationId\":\"clean~1\",\"units\":1}");
     reserve("clean", 5, 3, "o1", 1);
+    view("clean", 5, 2, 2, "open");
 
     Audit.Report report = Audit.run(sql).await();
 
@@ -58,6 +59,10 @@ class AuditIT {
   void everyKindOfDamageIsReportedWithItsPool() {
     define("fine", 5);
     reserve("fine", 2, 1, "o1", 1);
+    view("fine", 2, 5, 1, "open");
+    define("drifted", 5);
+    reserve("drifted", 2, 1, "o1", 1);
+    view("drifted", 2, 5, 0, "open");
     define("overbooked", 1);
     reserve("overbooked", 2, 1, "o1", 1);
     reserve("overbooked", 3, 2, "o2", 1);
@@ -73,15 +78,23 @@ class AuditIT {
     Audit.Report report = Audit.run(sql).await();
 
     assertFalse(report.passed());
-    assertEquals(6, report.pools());
+    assertEquals(7, report.pools());
     List<String> problems = report.problems();
-    assertEquals(5, problems.size(), problems.toString());
+    assertEquals(6, problems.size(), problems.toString());
+    assertTrue(problems.contains("drifted: pool_view says seq 2, capacity 5, reserved 0, open, the journal seq 2, "
+        + "capacity 5, reserved 1, open"), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("overbooked: overbooked at seq 3")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("twice: order o1 reserved again")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("gap: seq 3 follows seq 1")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("damaged: event 2 is unreadable")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("orphan: event 1")), problems.toString());
     assertTrue(problems.stream().noneMatch(p -> p.startsWith("fine")));
+  }
+
+  private void view(String poolId, long seq, int capacity, long reserved, String status) {
+    sql.preparedQuery("INSERT INTO pool_view (pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions) "
+        + "VALUES ($1, $2, $3, $4, $5, '2026-12-01T10:00:00Z', '2026-12-01T12:00:00Z', ARRAY['A'])")
+        .execute(Tuple.of(poolId, seq, capacity, reserved, status)).await();
   }
 
   private void define(String poolId, int capacity) {
