@@ -8,7 +8,10 @@
 #      to the next node when its connection fails, like a load balancer) while this script SIGKILLs n2 at
 #      KILL_AT s, restarts it at RESTART_AT s and SIGTERMs n3 at STOP_AT s or later, timing how long n1 takes to
 #      serve every shard again, how long n2 takes to serve its shards again and how long n3 takes to stop;
-#   4. the service's journal audit, and a check that every acknowledged reservation is in the journal.
+#   4. the service's journal audit, and a check that every acknowledged reservation is in the journal;
+#   5. a fresh three-node cluster: how long a booking made through n1 takes to reach a WebSocket client of n2
+#      (tally-perf's lag phase: from n1's 201 until n2's socket reports the slot unavailable, LAG_SAMPLES bookings
+#      at LAG_RATE/s; every second one is also watched by polling POST /availability on n2).
 # Each stage starts on an empty journal (tally-perf reset-db). `tally-perf cluster-report` then writes
 # perf/results/cluster-<timestamp>.{csv,json,svg} and prints the numbers against the goals; node, PostgreSQL,
 # generator and audit output stays in perf/results/cluster-<timestamp>-logs/.
@@ -22,7 +25,7 @@
 # [10; three JVMs warm up slowly on a small box], POOLS [1000]; TIMELINE_RATE [1000], TIMELINE_WARMUP [10]
 # unrecorded seconds before the timeline, TIMELINE_SECONDS [60], KILL_AT [10], RESTART_AT [25], STOP_AT [40]
 # (but at least STOP_SETTLE [10] s after n2 serves its shards again, so the stop is not measured on the rejoin's
-# backlog); STAGES [single,peak,timeline];
+# backlog); LAG_SAMPLES [400], LAG_RATE [20; at least 1]; STAGES [single,peak,timeline,lag];
 # READY_TIMEOUT [180] bounds each start-up in seconds, EVENT_TIMEOUT [60] each wait for recovery or rejoin,
 # STOP_TIMEOUT [60] each graceful stop; BENCH_JAVA_OPTS adds JVM options for the load generator.
 #
@@ -47,7 +50,9 @@ POOLS=${POOLS:-1000}
 TIMELINE_RATE=${TIMELINE_RATE:-1000}
 TIMELINE_SECONDS=${TIMELINE_SECONDS:-60}
 TIMELINE_WARMUP=${TIMELINE_WARMUP:-10}
-STAGES=${STAGES:-single,peak,timeline}
+LAG_SAMPLES=${LAG_SAMPLES:-400}
+LAG_RATE=${LAG_RATE:-20}
+STAGES=${STAGES:-single,peak,timeline,lag}
 KILL_AT=${KILL_AT:-10}
 RESTART_AT=${RESTART_AT:-25}
 STOP_AT=${STOP_AT:-40}
@@ -100,13 +105,14 @@ record() {
 check_numbers() {
   local name value
   for name in SPREAD_DURATION SPREAD_WARMUP POOLS TIMELINE_SECONDS TIMELINE_WARMUP KILL_AT RESTART_AT STOP_AT \
-      STOP_SETTLE READY_TIMEOUT EVENT_TIMEOUT STOP_TIMEOUT; do
+      STOP_SETTLE READY_TIMEOUT EVENT_TIMEOUT STOP_TIMEOUT LAG_SAMPLES; do
     value=${!name}
     [[ $value =~ ^[0-9]+$ ]] || die "$name must be a whole number of seconds (or a count), got '$value'"
   done
   [[ $TIMELINE_RATE =~ ^[0-9]+([.][0-9]+)?$ ]] || die "TIMELINE_RATE must be a number, got '$TIMELINE_RATE'"
-  [[ $STAGES =~ ^(single|peak|timeline)(,(single|peak|timeline))*$ ]] \
-    || die "STAGES must list some of single,peak,timeline, got '$STAGES'"
+  [[ $LAG_RATE =~ ^[1-9][0-9]*([.][0-9]+)?$ ]] || die "LAG_RATE must be a number of at least 1, got '$LAG_RATE'"
+  [[ $STAGES =~ ^(single|peak|timeline|lag)(,(single|peak|timeline|lag))*$ ]] \
+    || die "STAGES must list some of single,peak,timeline,lag, got '$STAGES'"
   [[ -z $NODE_EVENT_LOOPS || $NODE_EVENT_LOOPS =~ ^[1-9][0-9]*$ ]] \
     || die "NODE_EVENT_LOOPS must be empty or a positive whole number, got '$NODE_EVENT_LOOPS'"
   (( KILL_AT < RESTART_AT && RESTART_AT < STOP_AT && STOP_AT < TIMELINE_SECONDS )) \
@@ -410,6 +416,21 @@ stage_timeline() {
   stop_cluster timeline
 }
 
+# Bookings through n1, a WebSocket on n2: the lag phase on a fresh cluster.
+stage_lag() {
+  local -a watches
+  local urls="http://127.0.0.1:${HTTP_PORT[n1]},http://127.0.0.1:${HTTP_PORT[n2]}"
+  log "stage 5: change lag, $LAG_SAMPLES bookings through n1 at $LAG_RATE/s, a WebSocket on n2"
+  reset_db
+  start_cluster lag
+  mapfile -t watches < <(watch_args "${CLUSTER[@]}")
+  # LAG_RATE is at least 1, so the bookings take at most LAG_SAMPLES seconds.
+  run_bench "$LOGS/bench-lag.log" $((LAG_SAMPLES + 600)) --phases lag --lag-samples "$LAG_SAMPLES" \
+    --lag-rate "$LAG_RATE" --url "$urls" --out "$LOGS/lag.json" "${watches[@]}" \
+    || stage_failed "lag" "$LOGS/bench-lag.log"
+  stop_cluster lag
+}
+
 audit() {
   local -a limit=()
   log "auditing the journal"
@@ -470,6 +491,9 @@ main() {
     stage_timeline
     audit
   fi
+  if runs lag; then
+    stage_lag
+  fi
 
   ports="pg $PG_PORT, http ${HTTP_PORT[n1]} ${HTTP_PORT[n2]} ${HTTP_PORT[n3]}, hazelcast $MEMBERS"
   schedule="SIGKILL n2 at ${KILL_AT}s, restart n2 at ${RESTART_AT}s, SIGTERM n3 at ${STOP_AT}s"
@@ -477,10 +501,12 @@ main() {
   java "${BENCH_OPTS[@]}" -jar "$BENCH_JAR" cluster-report --out "$RESULTS/cluster-$stamp" \
     --single "$LOGS/single.json" --three "$LOGS/three.json" --timeline "$LOGS/timeline.json" \
     --requests "$LOGS/requests.csv.gz" --events "$EVENTS" --audit "$LOGS/audit.log" --audit-status "$AUDIT_STATUS" \
+    --lag "$LOGS/lag.json" \
     --setting nodes=3 --setting "clusterJavaOpts=$CLUSTER_JAVA_OPTS" --setting "singleJavaOpts=$SINGLE_JAVA_OPTS" \
     --setting "clusterEventLoops=${NODE_EVENT_LOOPS:-default (one per core)}" \
     --setting "spread=--duration $SPREAD_DURATION --warmup $SPREAD_WARMUP --pools $POOLS" \
     --setting "timeline=--rate $TIMELINE_RATE --warmup $TIMELINE_WARMUP --duration $TIMELINE_SECONDS" \
+    --setting "lag=--lag-samples $LAG_SAMPLES --lag-rate $LAG_RATE, bookings through n1, WebSocket on n2" \
     --setting "schedule=$schedule" --setting "stages=$STAGES" --setting "loadAverageBefore=$LOAD_BEFORE" \
     --setting "ports=$ports" --setting "logs=$LOGS" --stops "$LOGS/stops.txt" || report_status=$?
   log "logs: $LOGS"

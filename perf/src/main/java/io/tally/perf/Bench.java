@@ -28,13 +28,19 @@ import java.util.stream.IntStream;
  *
  * <p>It answers one question with numbers: how many reservations per second does Tally decide and persist, and
  * how does that compare with the rate at which the same PostgreSQL commits one row per transaction? The phases run
- * in a fixed order (ceiling, spread, hot, fixed, timeline) so each can reuse what the previous one learnt, and the
- * run always ends with a JSON summary, also when a phase failed. The timeline phase, with the subcommands that
- * serve perf/cluster.sh, watches a cluster second by second while nodes fail underneath it.
+ * in a fixed order (ceiling, spread, hot, fixed, timeline, then the read side: availability, availability-fixed,
+ * feed, lag) so each can reuse what the previous one learnt (a fixed rate is half the peak before it, the feed
+ * reads the journal the write phases filled), and the run always ends with a JSON summary, also when a phase
+ * failed. The timeline phase, with the subcommands that serve perf/cluster.sh, watches a cluster second by second
+ * while nodes fail underneath it; the lag phase times how long a booking takes to reach another node's WebSocket.
  */
 public final class Bench {
 
   private static final Duration SETUP_LIMIT = Duration.ofMinutes(5);
+  static final double AVAILABILITY_P99_GOAL_MS = 2;
+  static final double LAG_P99_GOAL_MS = 50;
+  /** The feed phase reads until the feed ends or this many times --duration has passed. */
+  static final int FEED_DURATIONS = 3;
 
   private final Options options;
   private final String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -143,7 +149,8 @@ public final class Bench {
         try {
           TallyApi api = new TallyApi(client, Duration.ofSeconds(options.timeoutSeconds).toMillis());
           Timeline timeline = new Timeline(vertx, loops, api, options.urls, cpuWatch);
-          new Traffic(vertx, api, loops, closedLoop, new OpenLoop(vertx, loops, drain, cpuWatch), timeline).run();
+          new Traffic(vertx, api, loops, closedLoop, new OpenLoop(vertx, loops, drain, cpuWatch), timeline, cpuWatch)
+              .run();
         } finally {
           EventLoops.await(client.close(), Duration.ofSeconds(30));
         }
@@ -161,28 +168,34 @@ public final class Bench {
     private final ClosedLoop closedLoop;
     private final OpenLoop openLoop;
     private final Timeline timeline;
+    private final CpuWatch cpuWatch;
     private final PoolSetup setup;
     private final List<String> spreadPools;
+    private final Storefront storefront;
     private boolean spreadPoolsReady;
+    private JsonObject storefrontSetup;
+    private Storefront.Questions questions;
 
     Traffic(Vertx vertx, TallyApi api, List<Context> loops, ClosedLoop closedLoop, OpenLoop openLoop,
-        Timeline timeline) {
+        Timeline timeline, CpuWatch cpuWatch) {
       this.vertx = vertx;
       this.api = api;
       this.loops = loops;
       this.closedLoop = closedLoop;
       this.openLoop = openLoop;
       this.timeline = timeline;
+      this.cpuWatch = cpuWatch;
       this.setup = new PoolSetup(api, options.urls, loops.get(0));
       this.spreadPools = IntStream.range(0, options.pools).mapToObj(i -> "bench-" + runId + "-" + i).toList();
+      this.storefront = new Storefront(vertx, api, options.urls, loops.get(0), runId, options.regions, options.days);
     }
 
     void run() {
       String notReady = notReady();
       if (notReady != null) {
         System.out.println("Service not ready: " + notReady);
-        for (Phase phase : List.of(Phase.SPREAD, Phase.HOT, Phase.FIXED, Phase.TIMELINE)) {
-          if (options.runs(phase)) {
+        for (Phase phase : Phase.values()) {
+          if (phase != Phase.CEILING && options.runs(phase)) {
             failed = true;
             phaseJson.put(phase, new JsonObject().put("error", "service not ready: " + notReady));
           }
@@ -211,6 +224,159 @@ public final class Bench {
       }
       if (options.runs(Phase.TIMELINE)) {
         timeline();
+      }
+      if (options.runs(Phase.AVAILABILITY)) {
+        availability();
+      }
+      if (options.runs(Phase.AVAILABILITY_FIXED)) {
+        availabilityFixed();
+      }
+      if (options.runs(Phase.FEED)) {
+        feed();
+      }
+      if (options.runs(Phase.LAG)) {
+        lag();
+      }
+    }
+
+    private void availability() {
+      announce(Phase.AVAILABILITY, "%d regions x %d days x %d slots (%d pools), %d questions in flight",
+          options.regions, options.days, Storefront.SLOTS_PER_DAY, storefront.pools(), options.concurrency);
+      attempt(Phase.AVAILABILITY, () -> {
+        JsonObject setupJson = storefront();
+        PhaseResult result = closedLoop.run("availability", options.concurrency, warmup(), duration(), questions,
+            new JsonObject().put("storefront", setupJson));
+        result.details().put("expectedSlotsPerAnswer", storefront.expectedSlotsPerAnswer())
+            .put("meanAnswerBytes", PhaseResult.number(questions.meanAnswerBytes()));
+        return result;
+      });
+    }
+
+    private void availabilityFixed() {
+      PhaseResult peak = results.get(Phase.AVAILABILITY);
+      double rate = options.readRate != null ? options.readRate : peak == null ? Double.NaN : peak.rate() / 2;
+      if (!(rate > 0)) {
+        System.out.println("== availability-fixed: skipped, no rate (availability measured nothing and --read-rate"
+            + " was not given)\n");
+        failed = true;
+        phaseJson.put(Phase.AVAILABILITY_FIXED, new JsonObject().put("skipped",
+            "no rate: availability measured no successes"));
+        return;
+      }
+      announce(Phase.AVAILABILITY_FIXED, "%.1f questions/s released by a pacing thread, latency from the intended"
+          + " send time", rate);
+      attempt(Phase.AVAILABILITY_FIXED, () -> {
+        JsonObject setupJson = storefront();
+        PhaseResult result = openLoop.run("availability-fixed", rate, warmup(), duration(), questions,
+            OpenLoop.Pacing.THREAD);
+        result.details().put("storefront", setupJson)
+            .put("meanAnswerBytes", PhaseResult.number(questions.meanAnswerBytes()));
+        return result;
+      });
+      PhaseResult fixed = results.get(Phase.AVAILABILITY_FIXED);
+      if (fixed != null) {
+        JsonObject lag = fixed.details().getJsonObject("sendLagMs");
+        JsonObject fromSend = fixed.details().getJsonObject("latencyFromActualSendMs");
+        System.out.printf(Locale.ROOT,
+            "  target %.1f/s, achieved %.1f/s; sent late by p50 %s / p99 %s ms; latency from the actual send"
+                + " p50 %s / p99 %s / p99.9 %s ms%n%n",
+            rate, fixed.rate(), ms(lag, "p50"), ms(lag, "p99"), ms(fromSend, "p50"), ms(fromSend, "p99"),
+            ms(fromSend, "p999"));
+      }
+    }
+
+    private JsonObject storefront() {
+      if (storefrontSetup == null) {
+        System.out.printf(Locale.ROOT, "  setting up the storefront: %d pools, about half of them booked%n",
+            storefront.pools());
+        storefrontSetup = storefront.setUp(setup, SETUP_LIMIT);
+        questions = storefront.questions(loops.size());
+        System.out.printf(Locale.ROOT, "  defined in %.1f s, booked (%d bookings) in %.1f s, index consistent on"
+            + " every node %.0f ms later%n", storefrontSetup.getDouble("defineSeconds"),
+            storefrontSetup.getInteger("bookings"), storefrontSetup.getDouble("bookSeconds"),
+            storefrontSetup.getDouble("indexConsistentAfterMs"));
+      }
+      return storefrontSetup;
+    }
+
+    private void feed() {
+      Target target = options.urls.getFirst();
+      Duration limit = duration().multipliedBy(FEED_DURATIONS);
+      System.out.printf(Locale.ROOT, "== feed: one reader, GET /events from 0:0 in pages of %d on %s; %d s warm-up,"
+          + " then until the end of the feed or %d s%n", FeedRead.PAGE, target, options.warmupSeconds,
+          limit.toSeconds());
+      attempt(Phase.FEED, () -> {
+        FeedRead reader = new FeedRead(vertx, loops.get(0), api, target);
+        JsonObject before = projections(target);
+        if (options.warmupSeconds > 0) {
+          reader.read(warmup());
+        }
+        CpuMeter cpu = new CpuMeter(cpuWatch);
+        cpu.begin();
+        long start = System.nanoTime();
+        FeedRead.Progress read = reader.read(limit);
+        long end = System.nanoTime();
+        cpu.end();
+        Window window = new Window(start, start, end);
+        JsonObject types = new JsonObject();
+        read.types().entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .forEach(entry -> types.put(entry.getKey(), entry.getValue()));
+        JsonObject details = new JsonObject()
+            .put("pageSize", FeedRead.PAGE)
+            .put("events", read.events())
+            .put("pages", read.pages())
+            .put("pagesPerSecond", Math.round(read.pages() / window.seconds() * 10) / 10.0)
+            .put("bytes", read.bytes())
+            .put("megabytesPerSecond", Math.round(read.bytes() / 1e6 / window.seconds() * 10) / 10.0)
+            .put("reachedEnd", read.reachedEnd())
+            .put("outOfOrder", read.outOfOrder())
+            .put("lastCheckpoint", read.lastCheckpoint())
+            .put("eventTypes", types)
+            .put("projectionsBefore", before)
+            .put("projectionsAfter", projections(target));
+        PhaseResult result = PhaseResult.of("feed", window, read.stats(), cpu.use(), details);
+        if (read.outOfOrder() > 0) {
+          failed = true;
+          System.out.println("  the feed delivered " + read.outOfOrder() + " events out of order");
+        }
+        return result;
+      });
+      PhaseResult feed = results.get(Phase.FEED);
+      if (feed != null) {
+        System.out.printf(Locale.ROOT, "  %d events in %d pages in %.1f s: %.0f events/s, %.1f pages/s, %.1f MB/s%s"
+                + "%n%n", feed.details().getLong("events"), feed.details().getLong("pages"), feed.seconds(),
+            feed.rate(), feed.details().getDouble("pagesPerSecond"), feed.details().getDouble("megabytesPerSecond"),
+            feed.details().getBoolean("reachedEnd") ? "" : " (stopped before the end of the feed)");
+      }
+    }
+
+    private JsonObject projections(Target target) {
+      try {
+        return EventLoops.await(EventLoops.on(loops.get(0), () -> api.getJson(target, "/projections")),
+            Duration.ofSeconds(options.timeoutSeconds + 5));
+      } catch (RuntimeException e) {
+        return new JsonObject().put("error", String.valueOf(e.getMessage()));
+      }
+    }
+
+    private void lag() {
+      Target writer = options.urls.getFirst();
+      Target listener = options.urls.size() > 1 ? options.urls.get(1) : writer;
+      System.out.printf(Locale.ROOT, "== lag: %d bookings at %.1f/s through %s, each timed from its 201 until a"
+          + " WebSocket on %s reports the slot unavailable%n", options.lagSamples, options.lagRate, writer, listener);
+      attempt(Phase.LAG, () -> new ChangeLag(vertx, loops.get(0), api, writer, listener, runId, cpuWatch)
+          .run(new ChangeLag.Settings(options.lagSamples, options.lagRate, Duration.ofSeconds(options.timeoutSeconds)),
+              SETUP_LIMIT));
+      PhaseResult lag = results.get(Phase.LAG);
+      if (lag != null) {
+        JsonObject socket = lag.details().getJsonObject("socketLagMs");
+        JsonObject poll = lag.details().getJsonObject("pollLagMs");
+        System.out.printf(Locale.ROOT, "  socket: %d samples, min %s / p50 %s / p99 %s / max %s ms (%d negative:"
+                + " the message beat the 201); polling POST /availability: %d samples, p50 %s / p99 %s / max %s ms,"
+                + " %s polls per sample%n%n",
+            socket.getInteger("samples"), ms(socket, "min"), ms(socket, "p50"), ms(socket, "p99"),
+            ms(socket, "max"), lag.details().getLong("negativeLags"), poll.getInteger("samples"), ms(poll, "p50"),
+            ms(poll, "p99"), ms(poll, "max"), lag.details().getValue("pollsPerSample"));
       }
     }
 
@@ -319,6 +485,11 @@ public final class Bench {
     }
   }
 
+  private static String ms(JsonObject figures, String key) {
+    Double value = figures == null ? null : figures.getDouble(key);
+    return value == null ? "n/a" : Report.fixed(value, 3);
+  }
+
   private void announce(Phase phase, String format, Object... args) {
     System.out.printf(Locale.ROOT, "== %s: %s; %d s warm-up, %d s measured%n", phase.label(),
         String.format(Locale.ROOT, format, args), options.warmupSeconds, options.durationSeconds);
@@ -355,7 +526,8 @@ public final class Bench {
         .put("machine", Machine.facts())
         .put("options", options.toJson())
         .put("phases", phases)
-        .put("ratios", ratios);
+        .put("ratios", ratios)
+        .put("goals", goals());
     if (!results.isEmpty()) {
       System.out.println("Summary (rate: successful operations per second inside the measured window;"
           + " gen cores: CPU used by this load generator)");
@@ -369,6 +541,17 @@ public final class Bench {
     System.out.println("spread / ceiling (Java inserts/s): " + ratio(ratios, "spreadOverCeiling"));
     System.out.println("spread / ceiling (pgbench tps):    " + ratio(ratios, "spreadOverPgbench"));
     System.out.println("hot / spread:                      " + ratio(ratios, "hotOverSpread"));
+    JsonObject goals = summary.getJsonObject("goals");
+    for (String name : goals.fieldNames()) {
+      JsonObject goal = goals.getJsonObject(name);
+      System.out.printf(Locale.ROOT, "%-34s %s ms [goal %s: %s]%n", goal.getString("label") + ":",
+          ms(goal, "value"), goal.getString("goal"), goal.getBoolean("met") ? "met" : "NOT met");
+    }
+    PhaseResult feed = results.get(Phase.FEED);
+    if (feed != null) {
+      System.out.printf(Locale.ROOT, "%-34s %.0f events/s, %.1f pages/s%n", "feed, one reader:", feed.rate(),
+          feed.details().getDouble("pagesPerSecond"));
+    }
     Path out = options.out.toAbsolutePath();
     try {
       if (out.getParent() != null) {
@@ -392,6 +575,25 @@ public final class Bench {
         .put("spreadOverCeiling", divide(spread, ceiling == null ? null : ceiling.rate()))
         .put("spreadOverPgbench", divide(spread, pgbench))
         .put("hotOverSpread", hot == null || spread == null ? null : divide(hot, spread.rate()));
+  }
+
+  /** The read side's latency goals, for the phases that ran. */
+  private JsonObject goals() {
+    JsonObject goals = new JsonObject();
+    PhaseResult fixed = results.get(Phase.AVAILABILITY_FIXED);
+    if (fixed != null) {
+      goals.put("availabilityP99AtFixedRate", goal("availability-fixed p99", fixed.p99(), AVAILABILITY_P99_GOAL_MS));
+    }
+    PhaseResult lag = results.get(Phase.LAG);
+    if (lag != null) {
+      goals.put("changeLagP99", goal("lag p99, 201 to WebSocket", lag.p99(), LAG_P99_GOAL_MS));
+    }
+    return goals;
+  }
+
+  private static JsonObject goal(String label, double value, double limit) {
+    return new JsonObject().put("label", label).put("value", PhaseResult.number(value))
+        .put("goal", "<= " + Report.fixed(limit, 0) + " ms").put("met", !Double.isNaN(value) && value <= limit);
   }
 
   private static Double divide(PhaseResult numerator, Double denominator) {

@@ -19,10 +19,11 @@ import java.util.TreeMap;
  * with every figure, an SVG chart and a short verdict against the goals.
  *
  * <p>The script measures in stages (a single node's peak, three nodes' peak, then a fixed-rate timeline while it
- * kills, restarts and stops nodes, then an audit of the journal), each leaving a file behind; only after the last
- * stage can the timeline be cut at the instants the script recorded. Doing that in Java keeps the script free of
- * JSON handling and the cutting exact to the request: {@code cluster-report --out PREFIX --single FILE --three FILE
- * --timeline FILE --requests FILE --events FILE --audit FILE --audit-status N --stops FILE [--setting KEY=VALUE]...}.
+ * kills, restarts and stops nodes, then an audit of the journal, and how long a booking through one node takes to
+ * reach a WebSocket on another), each leaving a file behind; only after the last stage can the timeline be cut at
+ * the instants the script recorded. Doing that in Java keeps the script free of JSON handling and the cutting exact
+ * to the request: {@code cluster-report --out PREFIX --single FILE --three FILE --timeline FILE --requests FILE
+ * --events FILE --audit FILE --audit-status N --stops FILE --lag FILE [--setting KEY=VALUE]...}.
  * Any input may be missing when its stage failed; its figures are then reported as absent rather than invented.
  *
  * <p>The events file holds one line per event, {@code <ms since the epoch> <name> [detail]}, with the names
@@ -35,6 +36,7 @@ final class ClusterReport {
   static final double RECOVERY_GOAL_MS = 5_000;
   static final double GRACEFUL_GOAL_MS = 1_000;
   static final double RATIO_GOAL = 0.7;
+  static final double LAG_GOAL_MS = Bench.LAG_P99_GOAL_MS;
   /** The stop window ends this long after the stopped node exited, to catch requests that were re-sent. */
   static final long STOP_TAIL_MS = 2_000;
 
@@ -141,6 +143,11 @@ final class ClusterReport {
     JsonObject acks = details.getJsonObject("acknowledgements", new JsonObject());
     Long missing = acks.getLong("missing");
     Audit audit = audit();
+    JsonObject lagRun = readJson("lag");
+    JsonObject lag = lagRun == null ? null : lagRun.getJsonObject("phases", new JsonObject()).getJsonObject("lag");
+    if (lag != null && lag.getJsonObject("latencyMs") == null) {
+      lag = null;
+    }
 
     JsonObject goals = new JsonObject()
         .put("recoveryAfterSigkill", goal(recoveryMs == null ? null : recoveryMs.doubleValue(), true,
@@ -150,6 +157,9 @@ final class ClusterReport {
         .put("lostAcknowledgements", goal(missing == null ? null : missing.doubleValue(), true, 0, "0"))
         .put("audit", new JsonObject().put("value", audit.verdict()).put("goal", "PASS")
             .put("met", "PASS".equals(audit.verdict())));
+    if (lag != null) {
+      goals.put("changeLagP99", goal(lag.getJsonObject("latencyMs").getDouble("p99"), true, LAG_GOAL_MS, "<= 50 ms"));
+    }
 
     JsonArray eventJson = new JsonArray();
     events.forEach(event -> eventJson.add(event.toJson(startMillis)));
@@ -178,6 +188,7 @@ final class ClusterReport {
         .put("timeline", timeline == null ? null : withoutPerSecond(timeline))
         .put("perSecond", perSecondJson(seconds, firstSecond))
         .put("nodeStops", stops())
+        .put("changeLag", lag)
         .put("singleNode", single)
         .put("threeNodes", three)
         .put("inputs", new JsonObject(new LinkedHashMap<>(inputs)));
@@ -195,6 +206,7 @@ final class ClusterReport {
 
     print(singlePeak, threePeak, ratio, details, timeline, summary.getJsonObject("statusCounts"), recoveryMs, rejoinMs,
         stopMs, longestDuringStop, windows, acks, audit, goals);
+    printLag(lag, goals);
     System.out.println("Outputs: " + json + "\n         " + csv + "\n         " + svg);
     boolean broken = missing != null && missing > 0 || !"NOT RUN".equals(audit.verdict())
         && !"PASS".equals(audit.verdict());
@@ -434,6 +446,23 @@ final class ClusterReport {
         "n/a"), acks.getValue("missing", "n/a"), verdict(goals, "lostAcknowledgements"));
     System.out.printf(Locale.ROOT, "  audit                              %s%s%n", audit.line() == null
         ? audit.verdict() : audit.line(), verdict(goals, "audit"));
+  }
+
+  private static void printLag(JsonObject lag, JsonObject goals) {
+    if (lag == null) {
+      System.out.println("  change lag (201 -> WebSocket)      n/a");
+      return;
+    }
+    JsonObject details = lag.getJsonObject("details", new JsonObject());
+    JsonObject socket = details.getJsonObject("socketLagMs", new JsonObject());
+    JsonObject poll = details.getJsonObject("pollLagMs", new JsonObject());
+    System.out.printf(Locale.ROOT, "  change lag (201 -> WebSocket)      %s samples, p50 %s ms, p99 %s ms, max %s ms,"
+        + " %s errors%s%n", socket.getValue("samples", 0), number(socket.getDouble("p50"), 2),
+        number(socket.getDouble("p99"), 2), number(socket.getDouble("max"), 2), lag.getValue("errorCount", "n/a"),
+        verdict(goals, "changeLagP99"));
+    System.out.printf(Locale.ROOT, "  change lag (201 -> polling shows)  %s samples, p50 %s ms, p99 %s ms, max %s ms%n",
+        poll.getValue("samples", 0), number(poll.getDouble("p50"), 2), number(poll.getDouble("p99"), 2),
+        number(poll.getDouble("max"), 2));
   }
 
   private static String verdict(JsonObject goals, String name) {

@@ -8,14 +8,21 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Constant-arrival-rate driver that avoids coordinated omission.
  *
- * <p>Request {@code i} has the intended send time {@code start + i / rate}, fixed in advance. A 1 ms tick on every
- * event loop sends whatever is due, whether or not earlier requests have answered, and latency is measured from the
- * intended time: when the server or the generator stalls, the waiting shows up in the percentiles instead of
- * silently lowering the offered load. Requests are dealt round-robin to the loops ({@code i mod loops}).
+ * <p>Request {@code i} has the intended send time {@code start + i / rate}, fixed in advance, and is sent when it is
+ * due whether or not earlier requests have answered; latency is measured from the intended time, so when the server
+ * or the generator stalls, the waiting shows up in the percentiles instead of silently lowering the offered load.
+ * Requests are dealt round-robin to the loops ({@code i mod loops}).
+ *
+ * <p>How due requests are released is a {@link Pacing}: a 1 ms tick is cheap and good enough when the latencies are
+ * tens of milliseconds, but adds up to a millisecond of the generator's own making to every request, which would
+ * dominate a goal of a few milliseconds; a pacing thread then releases each request at its time. Both ways record
+ * how late each request left and its latency from that moment, so the generator's share stays visible.
  *
  * <p>Latency and errors cover the requests whose intended time lies in the measured span, and those are waited
  * for even when they answer after it; the achieved rate counts successes that completed inside the span.
@@ -23,6 +30,17 @@ import java.util.List;
 final class OpenLoop {
 
   static final long LATE_NANOS = 1_000_000;
+
+  /** How requests are released when they are due. */
+  enum Pacing {
+    /** A 1 ms periodic timer on every event loop sends whatever is due; a request leaves up to ~1 ms late. */
+    TICK,
+    /**
+     * One thread sleeps until each request's intended time and hands it to its event loop: a wake-up per request,
+     * and a request leaves as late as the sleep's overshoot plus the hand-off (typically well under 0.2 ms).
+     */
+    THREAD
+  }
 
   private final Vertx vertx;
   private final List<Context> loops;
@@ -37,25 +55,62 @@ final class OpenLoop {
   }
 
   PhaseResult run(String name, double rate, Duration warmup, Duration duration, Load load) {
+    return run(name, rate, warmup, duration, load, Pacing.TICK);
+  }
+
+  PhaseResult run(String name, double rate, Duration warmup, Duration duration, Load load, Pacing pacing) {
     Window window = Window.fromNow(warmup, duration);
     long total = (long) Math.floor(rate * (window.measureEnd() - window.start()) / 1e9);
     double intervalNanos = 1e9 / rate;
     CpuMeter cpu = cpuWatch.meter(window);
+    List<Driver> drivers = new ArrayList<>();
     List<Future<Stats>> parts = new ArrayList<>();
     for (int loop = 0; loop < loops.size(); loop++) {
       Driver driver = new Driver(vertx, loop, loops.size(), total, intervalNanos, window, load);
-      parts.add(EventLoops.on(loops.get(loop), driver::start));
+      drivers.add(driver);
+      parts.add(EventLoops.on(loops.get(loop), pacing == Pacing.TICK ? driver::start : driver::await));
     }
+    Thread pacer = pacing == Pacing.THREAD ? Thread.ofPlatform().name("open-loop-pacer").daemon()
+        .start(() -> pace(drivers, total, intervalNanos, window)) : null;
     Stats stats = new Stats();
-    for (Future<Stats> part : parts) {
-      stats.merge(EventLoops.await(part, window.total().plus(drainLimit)));
+    try {
+      for (Future<Stats> part : parts) {
+        stats.merge(EventLoops.await(part, window.total().plus(drainLimit)));
+      }
+    } finally {
+      if (pacer != null) {
+        pacer.interrupt();
+      }
     }
     JsonObject details = new JsonObject()
         .put("targetRate", rate)
+        .put("pacing", pacing.name().toLowerCase(Locale.ROOT))
         .put("scheduledIncludingWarmup", total)
         .put("sentLateOver1ms", stats.late)
-        .put("maxSendLagMs", stats.maxLateNanos / 1e6);
+        .put("maxSendLagMs", stats.maxLateNanos / 1e6)
+        .put("sendLagMs", Stats.percentiles(stats.sendLagMicros))
+        .put("latencyFromActualSendMs", Stats.percentiles(stats.fromSendMicros));
     return PhaseResult.of(name, window, stats, cpu.use(), details);
+  }
+
+  /** The pacing thread: releases request {@code i} on its loop at its intended time, then ends every schedule. */
+  private void pace(List<Driver> drivers, long total, double intervalNanos, Window window) {
+    for (long i = 0; i < total; i++) {
+      long intended = window.start() + (long) (i * intervalNanos);
+      for (long wait = intended - System.nanoTime(); wait > 0; wait = intended - System.nanoTime()) {
+        LockSupport.parkNanos(wait);
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
+      }
+      int loop = (int) (i % drivers.size());
+      Driver driver = drivers.get(loop);
+      loops.get(loop).runOnContext(ignored -> driver.release(intended));
+    }
+    for (int loop = 0; loop < drivers.size(); loop++) {
+      Driver driver = drivers.get(loop);
+      loops.get(loop).runOnContext(ignored -> driver.scheduleDone());
+    }
   }
 
   /** The share of the schedule that one event loop sends; every method runs on that loop. */
@@ -85,10 +140,25 @@ final class OpenLoop {
       this.next = loop;
     }
 
+    /** Tick pacing: sends what is due every millisecond. */
     Future<Stats> start() {
       timer = vertx.setPeriodic(1, id -> tick());
       tick();
       return done.future();
+    }
+
+    /** Thread pacing: requests arrive through {@link #release(long)}, the end through {@link #scheduleDone()}. */
+    Future<Stats> await() {
+      return done.future();
+    }
+
+    void release(long intended) {
+      send(intended, System.nanoTime());
+    }
+
+    void scheduleDone() {
+      scheduled = true;
+      finishIfIdle();
     }
 
     private void tick() {
@@ -102,9 +172,8 @@ final class OpenLoop {
         next += stride;
       }
       if (next >= total && !scheduled) {
-        scheduled = true;
         vertx.cancelTimer(timer);
-        finishIfIdle();
+        scheduleDone();
       }
     }
 
@@ -113,6 +182,7 @@ final class OpenLoop {
       if (measured) {
         long lag = now - intended;
         stats.maxLateNanos = Math.max(stats.maxLateNanos, lag);
+        Stats.record(stats.sendLagMicros, lag);
         if (lag > LATE_NANOS) {
           stats.late++;
         }
@@ -131,6 +201,7 @@ final class OpenLoop {
         boolean ok = Outcome.ok(outcome);
         if (measured) {
           stats.latency(completed - intended);
+          Stats.record(stats.fromSendMicros, completed - now);
           if (!ok) {
             stats.error(outcome);
           }

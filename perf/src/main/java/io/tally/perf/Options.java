@@ -7,6 +7,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,14 +24,23 @@ final class Options {
 
   /** The measured phases, in the order they always run. */
   enum Phase {
-    CEILING, SPREAD, HOT, FIXED, TIMELINE;
+    CEILING, SPREAD, HOT, FIXED, TIMELINE, AVAILABILITY, AVAILABILITY_FIXED, FEED, LAG;
 
     String label() {
-      return name().toLowerCase(Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static Phase of(String label) {
+      return valueOf(label.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    static String labels() {
+      return String.join(",", Arrays.stream(values()).map(Phase::label).toList());
     }
   }
 
   static final int DEFAULT_TIMELINE_RATE = 1000;
+  static final int MAX_DAYS = 92;
 
   static final String HELP = """
       Usage: java -jar tally-perf.jar [options]
@@ -52,8 +62,9 @@ final class Options {
                              spread rate, timeline %d)
         --timeout S          seconds a request may wait for a pooled connection, and again for its answer;
                              either expiry counts as a "timeout" error (default 10)
-        --phases LIST        comma-separated subset of ceiling,spread,hot,fixed,timeline; they always run in
-                             that order (default: ceiling (only with --pg-url), spread, hot and fixed)
+        --phases LIST        comma-separated subset of ceiling,spread,hot,fixed,timeline,availability,
+                             availability-fixed,feed,lag; they always run in that order (default: ceiling (only
+                             with --pg-url), spread, hot, fixed, availability, availability-fixed and feed)
         --out FILE           JSON summary (default perf/results/bench-<timestamp>.json)
         --watch NAME=PID     also report the CPU used by process PID and all its descendants as NAME;
                              NAME=pidfile:PATH reads the PID from the first line of PATH instead (e.g. a
@@ -71,13 +82,29 @@ final class Options {
         --requests-out FILE  also write every request of the timeline as CSV (gzip when FILE ends in .gz)
         --mark FILE          write the timeline's start (ms since the epoch) to FILE as sending begins
 
+      Read side: availability sets up a storefront (--regions x --days x 12 two-hour slots, one pool of capacity
+      50 per region and slot, about half of them partly or fully booked), waits until the availability index
+      shows exactly that, then asks POST /availability with --concurrency questions in flight (a random region,
+      7 days from a random day of the grid, 1 unit). availability-fixed asks at a fixed rate, released by a
+      pacing thread at each question's intended time, and measures latency from that time. feed reads GET /events
+      from 0:0 in pages of 1000 with one reader, until the end or 3 x --duration. lag writes through the first
+      URL and listens on the second (the first when there is one): it defines --lag-samples pools of capacity 1
+      in a region of their own, waits until a WebSocket on the listening node shows them all, then books one
+      per 1/--lag-rate s and times each 201 until the socket reports that slot unavailable; every second sample
+      also polls POST /availability on the listening node until the slot shows unavailable.
+        --regions N          regions of the storefront (default 40)
+        --days N             days of the storefront, at most %d (default 14)
+        --read-rate R        questions/s for availability-fixed (default half the measured availability rate)
+        --lag-samples N      bookings the lag phase times, at most %d (default 400)
+        --lag-rate R         bookings/s of the lag phase (default 20)
+
       Subcommands:
         free-port [N]        print N (default 1) distinct free TCP ports on 127.0.0.1 and exit
         reset-db --pg-url URL
                              drop and recreate the public schema of a PostgreSQL on a loopback address, so the
                              next node starts on an empty journal
         cluster-report ...   merge the results of perf/cluster.sh into CSV, JSON and SVG (see ClusterReport)
-      """.formatted(Options.DEFAULT_TIMELINE_RATE);
+      """.formatted(Options.DEFAULT_TIMELINE_RATE, Options.MAX_DAYS, ChangeLag.MAX_SAMPLES);
 
   /** A comma that starts the next {@code name=}, so a comma inside a pid file's path does not split it. */
   private static final Pattern WATCH_SEPARATOR = Pattern.compile(",(?=\\s*[A-Za-z][A-Za-z0-9_.-]*=)");
@@ -95,7 +122,12 @@ final class Options {
   int resendPauseMillis = 20;
   Path requestsOut;
   Path mark;
-  Set<Phase> phases = EnumSet.complementOf(EnumSet.of(Phase.TIMELINE));
+  int regions = 40;
+  int days = 14;
+  Double readRate;
+  int lagSamples = 400;
+  double lagRate = 20;
+  Set<Phase> phases = EnumSet.complementOf(EnumSet.of(Phase.TIMELINE, Phase.LAG));
   boolean phasesGiven;
   Path out;
   List<Watch> watches = new ArrayList<>();
@@ -142,12 +174,17 @@ final class Options {
         case "--warmup" -> options.warmupSeconds = nonNegative(name, value);
         case "--concurrency" -> options.concurrency = positive(name, value);
         case "--connections" -> options.connections = positive(name, value);
-        case "--rate" -> options.rate = positiveRate(value);
+        case "--rate" -> options.rate = positiveRate(name, value);
         case "--timeout" -> options.timeoutSeconds = positive(name, value);
         case "--deadline" -> options.deadlineSeconds = positive(name, value);
         case "--resend-pause" -> options.resendPauseMillis = nonNegative(name, value);
         case "--requests-out" -> options.requestsOut = Path.of(value);
         case "--mark" -> options.mark = Path.of(value);
+        case "--regions" -> options.regions = positive(name, value);
+        case "--days" -> options.days = positive(name, value);
+        case "--read-rate" -> options.readRate = positiveRate(name, value);
+        case "--lag-samples" -> options.lagSamples = positive(name, value);
+        case "--lag-rate" -> options.lagRate = positiveRate(name, value);
         case "--phases" -> {
           options.phases = phases(value);
           options.phasesGiven = true;
@@ -182,6 +219,22 @@ final class Options {
     if (options.phases.contains(Phase.FIXED) && options.rate == null && !options.phases.contains(Phase.SPREAD)) {
       throw new UsageException("the fixed phase needs --rate when the spread phase does not run");
     }
+    if (options.phases.contains(Phase.AVAILABILITY_FIXED) && options.readRate == null
+        && !options.phases.contains(Phase.AVAILABILITY)) {
+      throw new UsageException("the availability-fixed phase needs --read-rate when the availability phase does not"
+          + " run");
+    }
+    if (options.days > MAX_DAYS) {
+      throw new UsageException("--days must be at most " + MAX_DAYS + " (the longest availability window), got "
+          + options.days);
+    }
+    if (options.lagSamples > ChangeLag.MAX_SAMPLES) {
+      throw new UsageException("--lag-samples must be at most " + ChangeLag.MAX_SAMPLES + ", got "
+          + options.lagSamples);
+    }
+    if (options.lagRate > 1000) {
+      throw new UsageException("--lag-rate must be at most 1000, got " + options.lagRate);
+    }
     if (options.out == null) {
       String stamp = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       options.out = Path.of("perf", "results", "bench-" + stamp + ".json");
@@ -213,15 +266,15 @@ final class Options {
     }
   }
 
-  private static double positiveRate(String value) throws UsageException {
+  private static double positiveRate(String name, String value) throws UsageException {
     double parsed;
     try {
       parsed = Double.parseDouble(value.trim());
     } catch (NumberFormatException e) {
-      throw new UsageException("--rate needs a number, got " + value);
+      throw new UsageException(name + " needs a number, got " + value);
     }
     if (!(parsed > 0) || Double.isInfinite(parsed)) {
-      throw new UsageException("--rate must be a positive number, got " + value);
+      throw new UsageException(name + " must be a positive number, got " + value);
     }
     return parsed;
   }
@@ -247,9 +300,9 @@ final class Options {
         continue;
       }
       try {
-        phases.add(Phase.valueOf(label.toUpperCase(Locale.ROOT)));
+        phases.add(Phase.of(label));
       } catch (IllegalArgumentException e) {
-        throw new UsageException("unknown phase: " + part.trim() + " (known: ceiling,spread,hot,fixed,timeline)");
+        throw new UsageException("unknown phase: " + part.trim() + " (known: " + Phase.labels() + ")");
       }
     }
     if (phases.isEmpty()) {
@@ -275,6 +328,11 @@ final class Options {
         .put("timeoutSeconds", timeoutSeconds)
         .put("deadlineSeconds", deadlineSeconds)
         .put("resendPauseMillis", resendPauseMillis)
+        .put("regions", regions)
+        .put("days", days)
+        .put("readRate", readRate)
+        .put("lagSamples", lagSamples)
+        .put("lagRate", lagRate)
         .put("phases", phaseList)
         .put("watch", new JsonArray(watches.stream().map(Watch::spec).toList()))
         .put("out", out.toString());
@@ -285,7 +343,7 @@ final class Options {
   }
 
   boolean needsHttp() {
-    return runs(Phase.SPREAD) || runs(Phase.HOT) || runs(Phase.FIXED) || runs(Phase.TIMELINE);
+    return phases.stream().anyMatch(phase -> phase != Phase.CEILING);
   }
 
   double timelineRate() {

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class Report {
 
-  private static final String FORMAT = "%-8s %11s %9s %9s %9s %9s %9s %9s%n";
+  private static final String FORMAT = "%-18s %11s %9s %9s %9s %9s %9s %9s%n";
   private static final int WIDTH = 120;
   private static final String MICROS = System.out.charset().newEncoder().canEncode('\u00b5') ? "\u00b5s" : "us";
 
@@ -73,7 +73,7 @@ final class Report {
   }
 
   private static void cpuHeader(CpuUse cpu) {
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s", "cores"));
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-18s", "cores"));
     cpu.watched().forEach(share -> line.append(' ').append(pad(share.name(), width(share.name()))));
     line.append(String.format(Locale.ROOT, " %9s %9s %9s %9s", "generator", "other", "machine", "steal %"));
     System.out.println(line);
@@ -81,7 +81,7 @@ final class Report {
 
   private static void cpuRow(PhaseResult result) {
     CpuUse cpu = result.cpu();
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s", result.name()));
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-18s", result.name()));
     cpu.watched().forEach(share -> line.append(' ').append(pad(fixed(share.cores(), 2), width(share.name()))));
     line.append(String.format(Locale.ROOT, " %9s %9s %9s %9s", fixed(cpu.generator(), 2), fixed(cpu.other(), 2),
         Double.isNaN(cpu.machineBusy()) ? "n/a" : fixed(cpu.machineBusy(), 2) + "/" + cpu.machineCores(),

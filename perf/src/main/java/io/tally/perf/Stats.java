@@ -1,5 +1,6 @@
 package io.tally.perf;
 
+import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
@@ -16,14 +17,30 @@ final class Stats {
   static final long HIGHEST_MICROS = 60_000_000;
 
   final Histogram latencyMicros = new Histogram(LOWEST_MICROS, HIGHEST_MICROS, 3);
+  /** Open loops only: latency from the moment a request was actually sent, and how late that was. */
+  final Histogram fromSendMicros = new Histogram(LOWEST_MICROS, HIGHEST_MICROS, 3);
+  final Histogram sendLagMicros = new Histogram(LOWEST_MICROS, HIGHEST_MICROS, 3);
   final Map<String, Long> errors = new TreeMap<>();
   long ok;
   long late;
   long maxLateNanos;
 
   void latency(long nanos) {
-    long micros = Math.max(LOWEST_MICROS, Math.min(HIGHEST_MICROS, nanos / 1_000));
-    latencyMicros.recordValue(micros);
+    record(latencyMicros, nanos);
+  }
+
+  static void record(Histogram histogram, long nanos) {
+    histogram.recordValue(Math.max(LOWEST_MICROS, Math.min(HIGHEST_MICROS, nanos / 1_000)));
+  }
+
+  /** {@code {"p50": …, "p99": …, "p999": …, "max": …}} in milliseconds, or nulls when nothing was recorded. */
+  static JsonObject percentiles(Histogram histogram) {
+    boolean empty = histogram.getTotalCount() == 0;
+    return new JsonObject()
+        .put("p50", empty ? null : histogram.getValueAtPercentile(50) / 1e3)
+        .put("p99", empty ? null : histogram.getValueAtPercentile(99) / 1e3)
+        .put("p999", empty ? null : histogram.getValueAtPercentile(99.9) / 1e3)
+        .put("max", empty ? null : histogram.getMaxValue() / 1e3);
   }
 
   void error(String outcome) {
@@ -32,6 +49,8 @@ final class Stats {
 
   Stats merge(Stats other) {
     latencyMicros.add(other.latencyMicros);
+    fromSendMicros.add(other.fromSendMicros);
+    sendLagMicros.add(other.sendLagMicros);
     other.errors.forEach((key, count) -> errors.merge(key, count, Long::sum));
     ok += other.ok;
     late += other.late;

@@ -12,8 +12,9 @@ import io.vertx.core.json.JsonObject;
  * The few Tally HTTP calls the benchmark makes, reduced to what it needs to know about each answer.
  *
  * <p>A reservation answer is turned into an {@link Outcome} key: {@code 201} is success and anything else is kept
- * as status plus the service's error code, so a run that starts failing explains itself in the error breakdown.
- * Bodies of successful reservations are read but never parsed, to keep the generator's cost per request low.
+ * as status plus the service's error code, so a run that starts failing explains itself in the error breakdown;
+ * queries succeed with {@code 200}. Bodies of successful reservations and queries are read but never parsed on the
+ * measured path, to keep the generator's cost per request low.
  */
 final class TallyApi {
 
@@ -71,11 +72,35 @@ final class TallyApi {
   }
 
   static String outcome(Reply reply) {
-    if (reply.status() == 201) {
+    return outcome(reply, 201);
+  }
+
+  /** {@link Outcome#OK} when the answer has status {@code success}, else its status and error code. */
+  static String outcome(Reply reply, int success) {
+    if (reply.status() == success) {
       return Outcome.OK;
     }
     String code = reply.errorCode();
     return code == null ? String.valueOf(reply.status()) : reply.status() + " " + code;
+  }
+
+  /** {@code POST /availability} with a prepared body. */
+  Future<Reply> availability(Target target, Buffer body) {
+    return send(HttpMethod.POST, target, "/availability", body);
+  }
+
+  /** GET {@code path} answered 200 with a JSON object, or a failure that says what came instead. */
+  Future<JsonObject> getJson(Target target, String path) {
+    return send(HttpMethod.GET, target, path, null).compose(reply -> {
+      if (reply.status() != 200) {
+        return Future.failedFuture("GET " + path + " answered " + reply.describe());
+      }
+      try {
+        return Future.succeededFuture(new JsonObject(reply.body()));
+      } catch (RuntimeException e) {
+        return Future.failedFuture("GET " + path + " answered 200 without a JSON object");
+      }
+    });
   }
 
   Future<Integer> readiness(Target target) {
