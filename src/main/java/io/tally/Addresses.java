@@ -15,6 +15,9 @@ public final class Addresses {
   /** Node-local: the same query, for this node's web verticles. */
   public static final String AVAILABILITY_LOCAL = "tally.availability.local";
 
+  /** Node-local: the same query answered with the HTTP body already encoded, for {@code POST /availability}. */
+  public static final String AVAILABILITY_HTTP = "tally.availability.http";
+
   /** Node-local: a pool's availability as this node's index now sees it, after every change, for WebSockets. */
   public static final String AVAILABILITY_CHANGED_LOCAL = "tally.availability.changed.local";
 

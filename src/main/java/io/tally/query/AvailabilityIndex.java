@@ -1,5 +1,7 @@
 package io.tally.query;
 
+import io.vertx.core.json.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -40,8 +42,22 @@ final class AvailabilityIndex {
       this.open = open;
     }
 
+    private byte[] head;
+
     boolean available(int units) {
       return open && remaining >= units;
+    }
+
+    /**
+     * The slot's answer up to {@code "available":}, encoded once: only availability changes after a pool is
+     * defined, so a question costs a copy of these bytes rather than building and encoding JSON per slot.
+     */
+    byte[] head() {
+      if (head == null) {
+        head = ("{\"poolId\":" + Json.encode(poolId) + ",\"start\":\"" + start + "\",\"end\":\"" + end
+            + "\",\"available\":").getBytes(StandardCharsets.UTF_8);
+      }
+      return head;
     }
   }
 

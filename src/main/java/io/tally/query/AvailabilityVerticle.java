@@ -5,6 +5,7 @@ import io.tally.config.QueryConfig;
 import io.tally.query.AvailabilityIndex.Slot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -13,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -42,6 +44,11 @@ public final class AvailabilityVerticle extends VerticleBase {
         FROM pool_view
        WHERE pool_id = $1""";
 
+  private static final byte[] SLOTS_OPEN = "{\"slots\":[".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SLOTS_CLOSE = "]}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] TRUE_CLOSE = "true}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] FALSE_CLOSE = "false}".getBytes(StandardCharsets.UTF_8);
+
   private final io.vertx.sqlclient.Pool sql;
   private final QueryConfig config;
   private final AvailabilityIndex index = new AvailabilityIndex();
@@ -63,7 +70,8 @@ public final class AvailabilityVerticle extends VerticleBase {
       return Future.join(
           vertx.eventBus().<JsonObject>consumer(Addresses.POOL_CHANGED, this::changed).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.AVAILABILITY_QUERY, this::publicQuery).completion(),
-          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_LOCAL, this::localQuery).completion());
+          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_LOCAL, this::localQuery).completion(),
+          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_HTTP, this::httpQuery).completion());
     });
   }
 
@@ -90,6 +98,29 @@ public final class AvailabilityVerticle extends VerticleBase {
       message.reply(new JsonObject().put("status", 400).put("error", invalid.code())
           .put("message", invalid.getMessage()));
     }
+  }
+
+  /** For {@code POST /availability}: the 200 body as a {@link Buffer}, or an error body with its status. */
+  private void httpQuery(Message<JsonObject> message) {
+    AvailabilityRequest request;
+    try {
+      request = AvailabilityRequest.fromJson(message.body());
+    } catch (AvailabilityRequest.Invalid invalid) {
+      message.reply(new JsonObject().put("status", 400).put("error", invalid.code())
+          .put("message", invalid.getMessage()));
+      return;
+    }
+    List<Slot> offered = index.offered(request.region(), request.from(), request.to());
+    Buffer body = Buffer.buffer(SLOTS_OPEN.length + 1 + offered.size() * 128);
+    body.appendBytes(SLOTS_OPEN);
+    for (int i = 0; i < offered.size(); i++) {
+      Slot slot = offered.get(i);
+      if (i > 0) {
+        body.appendByte((byte) ',');
+      }
+      body.appendBytes(slot.head()).appendBytes(slot.available(request.units()) ? TRUE_CLOSE : FALSE_CLOSE);
+    }
+    message.reply(body.appendBytes(SLOTS_CLOSE));
   }
 
   private JsonObject answer(AvailabilityRequest request, boolean withSeq) {

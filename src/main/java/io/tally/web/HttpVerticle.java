@@ -181,23 +181,22 @@ public final class HttpVerticle extends VerticleBase {
     ask(ctx, Addresses.PROJECTIONS, query, 200);
   }
 
-  /** {@code POST /availability}, answered from this node's own index. */
+  /** {@code POST /availability}, answered from this node's own index with a body it encoded. */
   private void availability(RoutingContext ctx) {
-    vertx.eventBus().<JsonObject>request(Addresses.AVAILABILITY_LOCAL, body(ctx)).onComplete(result -> {
+    vertx.eventBus().request(Addresses.AVAILABILITY_HTTP, body(ctx)).onComplete(result -> {
       if (result.failed()) {
         log.warn("Availability query failed: {}", result.cause().toString());
         error(ctx, 503, "unavailable", "this node has no availability index; send the query to a query node");
         return;
       }
-      JsonObject answer = result.result().body();
-      if (answer.containsKey("error")) {
+      if (result.result().body() instanceof JsonObject answer) {
         int status = answer.getInteger("status", 400);
         answer.remove("status");
         json(ctx, status, answer);
-        return;
+      } else if (!ctx.response().ended()) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end((Buffer) result.result().body());
       }
-      answer.getJsonArray("slots").forEach(slot -> ((JsonObject) slot).remove("seq"));
-      json(ctx, 200, answer);
     });
   }
 
