@@ -7,6 +7,7 @@ import io.tally.config.TallyConfig;
 import io.tally.journal.EmbeddedDatabase;
 import io.tally.journal.Journal;
 import io.tally.journal.Migrations;
+import io.tally.query.Acknowledgements;
 import io.tally.query.Audit;
 import io.tally.query.AvailabilityVerticle;
 import io.tally.query.DemandProjection;
@@ -31,9 +32,11 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,6 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class Tally {
 
   private static final Logger log = LoggerFactory.getLogger(Tally.class);
+  private static final String USAGE = "usage: java -jar tally.jar [node|postgres|audit [--acknowledged FILE|DIR]...]";
 
   private final TallyConfig config;
   private final EmbeddedDatabase embedded;
@@ -93,9 +97,17 @@ public final class Tally {
           Runtime.getRuntime().addShutdownHook(new Thread(tally::stopAndWait, "tally-shutdown"));
         }
         case "postgres" -> servePostgres(config);
-        case "audit" -> System.exit(audit(config) ? 0 : 1);
+        case "audit" -> {
+          Optional<List<Path>> acknowledged = acknowledgedPaths(List.of(args).subList(1, args.length));
+          if (acknowledged.isEmpty()) {
+            System.err.println(USAGE);
+            System.exit(2);
+          } else {
+            System.exit(audit(config, acknowledged.get()) ? 0 : 1);
+          }
+        }
         default -> {
-          System.err.println("usage: java -jar tally.jar [node|postgres|audit]");
+          System.err.println(USAGE);
           System.exit(2);
         }
       }
@@ -249,21 +261,35 @@ public final class Tally {
     return Future.join(undeployed).mapEmpty();
   }
 
+  /** The files and directories named by {@code --acknowledged} options; empty when the arguments are not those. */
+  private static Optional<List<Path>> acknowledgedPaths(List<String> args) {
+    List<Path> paths = new ArrayList<>();
+    for (int i = 0; i < args.size(); i += 2) {
+      if (!args.get(i).equals("--acknowledged") || i + 1 == args.size()) {
+        return Optional.empty();
+      }
+      paths.add(Path.of(args.get(i + 1)));
+    }
+    return Optional.of(paths);
+  }
+
   /**
-   * Replays the whole journal and checks the invariants ({@link Audit}); prints a verdict and every offending pool.
-   * Reads the configured PostgreSQL, or the embedded one's data directory when no URL is configured (no node may be
-   * running on it then).
+   * Replays the whole journal and checks the invariants ({@link Audit}), and that every acknowledgement in the given
+   * CSV files is in it; prints a verdict and every offending pool or acknowledgement. Reads the files before the
+   * journal, then the configured PostgreSQL, or the embedded one's data directory when no URL is configured (no
+   * node may be running on it then).
    */
-  private static boolean audit(TallyConfig config) throws Exception {
+  private static boolean audit(TallyConfig config, List<Path> acknowledgedPaths) throws Exception {
+    Acknowledgements acknowledged = Acknowledgements.read(acknowledgedPaths);
     EmbeddedDatabase embedded = config.postgres().url().isPresent() ? null
         : EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
     String url = embedded == null ? config.postgres().url().orElseThrow() : embedded.url();
     Vertx vertx = Vertx.vertx();
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     try {
-      Audit.Report report = Audit.run(pool).await();
-      System.out.printf("Audited %d events of %d pools: %s%n", report.events(), report.pools(),
-          report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
+      Audit.Report report = Audit.run(pool, acknowledged).await();
+      System.out.printf("Audited %d events of %d pools, %d acknowledgements: %s%n", report.events(), report.pools(),
+          report.acknowledged(), report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
       report.problems().forEach(problem -> System.out.println("  " + problem));
       System.out.println(report.toJson().encode());
       return report.passed();

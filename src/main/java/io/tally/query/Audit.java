@@ -5,6 +5,7 @@ import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.shard.StoredForm;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -13,17 +14,24 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Checks the journal against the invariants by replaying every pool from its first event: seqs without gaps (the
  * fence held), no reservation accepted beyond capacity at the moment it was made (I1), no order holding two live
  * reservations (I3), and every event readable; then checks that {@code pool_view} equals the replay. Reports the
  * offending pools rather than the first failure, so one run tells an operator everything that is wrong.
+ *
+ * <p>Given the {@link Acknowledgements} clients collected, it also proves that nothing answered with success was
+ * lost: the replay already decodes every event, so it ticks off each acknowledged reservation (same id, order and
+ * pool) and release as it meets them, without a query per acknowledgement. Events of a pool that failed its own
+ * checks still count here, because an acknowledgement is kept as long as its event is in the journal.
  */
 public final class Audit {
 
@@ -38,15 +46,18 @@ public final class Audit {
   private Audit() {
   }
 
-  /** What an audit found: how much it read, and one line per problem, naming the pool. */
-  public record Report(long pools, long events, List<String> problems) {
+  /**
+   * What an audit found: how much it read, how many acknowledgements it checked against the journal, and one line
+   * per problem, naming the pool, the file or the acknowledgement.
+   */
+  public record Report(long pools, long events, long acknowledged, List<String> problems) {
     public boolean passed() {
       return problems.isEmpty();
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("passed", passed()).put("pools", pools).put("events", events)
-          .put("problems", new JsonArray(problems));
+          .put("acknowledged", acknowledged).put("problems", new JsonArray(problems));
     }
   }
 
@@ -54,9 +65,15 @@ public final class Audit {
       SELECT pool_id, seq, capacity, reserved, status
         FROM pool_view""";
 
+  /** Audits the journal alone. */
   public static Future<Report> run(SqlClient sql) {
-    Run run = new Run(sql);
-    return run.page("", 0).compose(journal -> run.compareView());
+    return run(sql, Acknowledgements.none());
+  }
+
+  /** Audits the journal and proves every acknowledgement is in it; their parse problems fail the audit too. */
+  public static Future<Report> run(SqlClient sql, Acknowledgements acknowledged) {
+    Run run = new Run(sql, acknowledged);
+    return run.page("", 0).compose(journal -> run.compareView()).map(view -> run.compareAcknowledged());
   }
 
   /** Replays streams page by page, carrying the pool being replayed across page boundaries. */
@@ -73,12 +90,19 @@ public final class Audit {
     private final Map<String, String> replayed = new HashMap<>();
     private final Set<String> brokenPools = new HashSet<>();
 
-    Run(SqlClient sql) {
+    private final Acknowledgements acknowledged;
+    private final BitSet reservationsFound = new BitSet();
+    private final BitSet reservationsDiffering = new BitSet();
+    private final Map<Integer, String> differingExamples = new TreeMap<>();
+    private final BitSet releasesFound = new BitSet();
+
+    Run(SqlClient sql, Acknowledgements acknowledged) {
       this.sql = sql;
+      this.acknowledged = acknowledged;
     }
 
     /** Every pool's row in {@code pool_view} against its replay: same seq, capacity, reserved and status. */
-    Future<Report> compareView() {
+    Future<Void> compareView() {
       return sql.query(VIEW).execute().map(rows -> {
         Set<String> seen = new HashSet<>();
         for (Row row : rows) {
@@ -98,15 +122,55 @@ public final class Audit {
         }
         replayed.keySet().stream().filter(poolId -> !seen.contains(poolId)).sorted()
             .forEach(poolId -> problems.add(poolId + ": missing from pool_view"));
-        return new Report(pools, events, List.copyOf(problems));
+        return null;
       });
+    }
+
+    /**
+     * Every acknowledgement the replay did not meet, as a count and the first {@value Acknowledgements#EXAMPLES}
+     * examples of each kind, so a run that lost thousands still prints a readable report.
+     */
+    Report compareAcknowledged() {
+      problems.addAll(acknowledged.problems());
+      int reservations = acknowledged.reservationCount();
+      BitSet differing = (BitSet) reservationsDiffering.clone();
+      differing.andNot(reservationsFound);
+      BitSet missing = new BitSet();
+      missing.set(0, reservations);
+      missing.andNot(reservationsFound);
+      missing.andNot(differing);
+      if (!missing.isEmpty()) {
+        problems.add("acknowledged reservations not in the journal: " + missing.cardinality() + " of " + reservations);
+        missing.stream().limit(Acknowledgements.EXAMPLES).forEach(at -> problems.add(
+            "acknowledged reservation " + acknowledged.reservation(at) + " is not in the journal"));
+      }
+      if (!differing.isEmpty()) {
+        problems.add("acknowledged reservations in the journal for another order or pool: " + differing.cardinality()
+            + " of " + reservations);
+        differingExamples.forEach((at, journal) -> {
+          if (differing.get(at)) {
+            problems.add("acknowledged reservation " + acknowledged.reservation(at) + " is in the journal as "
+                + journal);
+          }
+        });
+      }
+      int releases = acknowledged.releaseCount();
+      BitSet unreleased = new BitSet();
+      unreleased.set(0, releases);
+      unreleased.andNot(releasesFound);
+      if (!unreleased.isEmpty()) {
+        problems.add("acknowledged releases not in the journal: " + unreleased.cardinality() + " of " + releases);
+        unreleased.stream().limit(Acknowledgements.EXAMPLES).forEach(at -> problems.add(
+            "acknowledged release of " + acknowledged.release(at) + " is not in the journal"));
+      }
+      return new Report(pools, events, acknowledged.rows(), List.copyOf(problems));
     }
 
     private static String describe(long seq, int capacity, long reserved, String status) {
       return "seq " + seq + ", capacity " + capacity + ", reserved " + reserved + ", " + status;
     }
 
-    Future<Report> page(String afterStream, long afterSeq) {
+    Future<Void> page(String afterStream, long afterSeq) {
       return sql.preparedQuery(EVENTS).execute(Tuple.of(afterStream, afterSeq, PAGE)).compose(rows -> {
         String lastStream = afterStream;
         long last = afterSeq;
@@ -115,8 +179,7 @@ public final class Audit {
           last = row.getLong("seq");
           check(lastStream, last, row.getString("type"), row.getString("payload"));
         }
-        return rows.size() < PAGE ? Future.succeededFuture(new Report(pools, events, List.copyOf(problems)))
-            : page(lastStream, last);
+        return rows.size() < PAGE ? Future.succeededFuture() : page(lastStream, last);
       });
     }
 
@@ -129,6 +192,16 @@ public final class Audit {
         broken = false;
         pools++;
       }
+      PoolEvent event;
+      try {
+        event = StoredForm.decode(type, payload);
+      } catch (RuntimeException e) {
+        if (!broken) {
+          fail(streamId + ": event " + seq + " is unreadable: " + e.getMessage());
+        }
+        return;
+      }
+      witness(streamId, event);
       if (broken) {
         return;
       }
@@ -137,13 +210,6 @@ public final class Audit {
         return;
       }
       lastSeq = seq;
-      PoolEvent event;
-      try {
-        event = StoredForm.decode(type, payload);
-      } catch (RuntimeException e) {
-        fail(streamId + ": event " + seq + " is unreadable: " + e.getMessage());
-        return;
-      }
       if (pool == null && !(event instanceof PoolDefined)) {
         fail(streamId + ": event " + seq + " (" + type + ") comes before the pool was defined");
         return;
@@ -158,6 +224,29 @@ public final class Audit {
       }
       if (!broken) {
         replayed.put(streamId, describe(seq, pool.capacity(), pool.reserved(), pool.status().wireName()));
+      }
+    }
+
+    /** Ticks off the acknowledgement this event confirms, if any. */
+    private void witness(String streamId, PoolEvent event) {
+      if (event instanceof CapacityReserved reserved) {
+        int at = acknowledged.reservationIndex(reserved.reservationId());
+        if (at < 0) {
+          return;
+        }
+        if (acknowledged.matches(at, reserved.orderId(), streamId)) {
+          reservationsFound.set(at);
+        } else if (!reservationsDiffering.get(at)) {
+          reservationsDiffering.set(at);
+          if (differingExamples.size() < Acknowledgements.EXAMPLES) {
+            differingExamples.put(at, "order " + reserved.orderId() + " in pool " + streamId);
+          }
+        }
+      } else if (event instanceof ReservationReleased released) {
+        int at = acknowledged.releaseIndex(released.reservationId());
+        if (at >= 0) {
+          releasesFound.set(at);
+        }
       }
     }
 

@@ -11,10 +11,14 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The journal audit finds each kind of damage, names the pool, and passes a clean journal. */
 class AuditIT {
@@ -53,6 +57,47 @@ class AuditIT {
     assertTrue(report.passed(), report.problems().toString());
     assertEquals(1, report.pools());
     assertEquals(5, report.events());
+    assertEquals(0, report.acknowledged());
+  }
+
+  @Test
+  void everyAcknowledgementMustBeInTheJournalAsAcknowledged(@TempDir Path dir) throws IOException {
+    define("p", 5);
+    reserve("p", 2, 1, "o1", 1);
+    reserve("p", 3, 2, "o2", 1);
+    reserve("p", 4, 3, "o3", 1);
+    insert("p", 5, "reservation.released.v1", "{\"reservationId\":\"p~1\",\"units\":1}");
+    view("p", 5, 5, 2, "open");
+    define("gap", 5);
+    reserve("gap", 3, 1, "o1", 1);
+    Files.writeString(dir.resolve("node-1.csv"), """
+        kind,orderId,reservationId,poolId
+        reserved,o1,p~1,p
+        reserved,o2,p~2,p
+        released,,p~1,
+        reserved,o1,gap~1,gap
+        """);
+    Path second = Files.writeString(dir.resolve("node-2.csv"), """
+        kind,orderId,reservationId,poolId
+        reserved,o-wrong,p~3,p
+        reserved,o4,p~4,p
+        released,,p~2,
+        reserved,o5,p~5
+        """);
+
+    Audit.Report report = Audit.run(sql, Acknowledgements.read(List.of(dir))).await();
+
+    assertEquals(List.of(
+        "gap: seq 3 follows seq 1",
+        second + ":5: expected kind,orderId,reservationId,poolId: \"reserved,o5,p~5\"",
+        "acknowledged reservations not in the journal: 1 of 5",
+        "acknowledged reservation p~4 (order o4, pool p) is not in the journal",
+        "acknowledged reservations in the journal for another order or pool: 1 of 5",
+        "acknowledged reservation p~3 (order o-wrong, pool p) is in the journal as order o3 in pool p",
+        "acknowledged releases not in the journal: 1 of 2",
+        "acknowledged release of p~2 is not in the journal"), report.problems());
+    assertEquals(7, report.acknowledged());
+    assertFalse(report.passed());
   }
 
   @Test
