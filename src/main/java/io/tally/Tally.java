@@ -9,6 +9,7 @@ import io.tally.journal.Journal;
 import io.tally.journal.Migrations;
 import io.tally.query.Acknowledgements;
 import io.tally.query.Audit;
+import io.tally.query.AvailabilityAnswer;
 import io.tally.query.AvailabilityVerticle;
 import io.tally.query.DemandProjection;
 import io.tally.query.JournalReads;
@@ -159,6 +160,7 @@ public final class Tally {
     try {
       Migrations.apply(pool).await();
       ShardMessages.register(vertx.eventBus());
+      AvailabilityAnswer.register(vertx.eventBus());
       Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
       CommandSender sender = new CommandSender(vertx, config.shards());
       ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(),

@@ -100,14 +100,14 @@ public final class AvailabilityVerticle extends VerticleBase {
     }
   }
 
-  /** For {@code POST /availability}: the 200 body as a {@link Buffer}, or an error body with its status. */
+  /** For {@code POST /availability}: the answer, encoded, or the error body, with its status. */
   private void httpQuery(Message<JsonObject> message) {
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(message.body());
     } catch (AvailabilityRequest.Invalid invalid) {
-      message.reply(new JsonObject().put("status", 400).put("error", invalid.code())
-          .put("message", invalid.getMessage()));
+      message.reply(new AvailabilityAnswer(400, new JsonObject().put("error", invalid.code())
+          .put("message", invalid.getMessage()).toBuffer()));
       return;
     }
     List<Slot> offered = index.offered(request.region(), request.from(), request.to());
@@ -120,7 +120,7 @@ public final class AvailabilityVerticle extends VerticleBase {
       }
       body.appendBytes(slot.head()).appendBytes(slot.available(request.units()) ? TRUE_CLOSE : FALSE_CLOSE);
     }
-    message.reply(body.appendBytes(SLOTS_CLOSE));
+    message.reply(new AvailabilityAnswer(200, body.appendBytes(SLOTS_CLOSE)));
   }
 
   private JsonObject answer(AvailabilityRequest request, boolean withSeq) {

@@ -1,6 +1,7 @@
 package io.tally.web;
 
 import io.tally.Addresses;
+import io.tally.query.AvailabilityAnswer;
 import io.tally.config.HttpConfig;
 import io.tally.config.QueryConfig;
 import io.tally.journal.FeedPosition;
@@ -183,19 +184,14 @@ public final class HttpVerticle extends VerticleBase {
 
   /** {@code POST /availability}, answered from this node's own index with a body it encoded. */
   private void availability(RoutingContext ctx) {
-    vertx.eventBus().request(Addresses.AVAILABILITY_HTTP, body(ctx)).onComplete(result -> {
+    vertx.eventBus().<AvailabilityAnswer>request(Addresses.AVAILABILITY_HTTP, body(ctx)).onComplete(result -> {
       if (result.failed()) {
         log.warn("Availability query failed: {}", result.cause().toString());
         error(ctx, 503, "unavailable", "this node has no availability index; send the query to a query node");
-        return;
-      }
-      if (result.result().body() instanceof JsonObject answer) {
-        int status = answer.getInteger("status", 400);
-        answer.remove("status");
-        json(ctx, status, answer);
       } else if (!ctx.response().ended()) {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end((Buffer) result.result().body());
+        AvailabilityAnswer answer = result.result().body();
+        ctx.response().setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(answer.body());
       }
     });
   }
