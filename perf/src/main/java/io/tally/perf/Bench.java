@@ -104,11 +104,46 @@ public final class Bench {
       case "cluster-report" -> {
         return ClusterReport.main(args);
       }
+      case "results" -> {
+        return results(args);
+      }
       default -> {
         System.err.println("tally-perf: unknown subcommand " + name + "; run with --help to see the options");
         return 2;
       }
     }
+  }
+
+  /** {@code results --summary FILE --audit VERDICT --results FILE}: one line for perf/RESULTS.md. */
+  private static int results(String[] args) {
+    String summary = null;
+    String audit = null;
+    String results = null;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--summary" -> summary = args[i + 1];
+        case "--audit" -> audit = args[i + 1];
+        case "--results" -> results = args[i + 1];
+        default -> {
+          return usage("results: unknown option " + args[i]);
+        }
+      }
+    }
+    if (summary == null || audit == null || results == null || args.length % 2 != 0) {
+      return usage("usage: java -jar tally-perf.jar results --summary FILE --audit VERDICT --results FILE");
+    }
+    try {
+      ResultsLine.append(Path.of(summary), audit, Path.of(results));
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      System.err.println("tally-perf: cannot record the run: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static int usage(String message) {
+    System.err.println("tally-perf: " + message);
+    return 2;
   }
 
   private int run() {

@@ -44,7 +44,7 @@ final class Options {
 
   static final String HELP = """
       Usage: java -jar tally-perf.jar [options]
-             java -jar tally-perf.jar free-port|reset-db|cluster-report ...
+             java -jar tally-perf.jar free-port|reset-db|cluster-report|results ...
 
       Drives a running Tally service with reservation traffic and reports throughput and latency.
 
@@ -104,6 +104,8 @@ final class Options {
                              drop and recreate the public schema of a PostgreSQL on a loopback address, so the
                              next node starts on an empty journal
         cluster-report ...   merge the results of perf/cluster.sh into CSV, JSON and SVG (see ClusterReport)
+        results --summary FILE --audit VERDICT --results FILE
+                             append a load scenario run (perf/load.sh) to perf/RESULTS.md
       """.formatted(Options.DEFAULT_TIMELINE_RATE, Options.MAX_DAYS, ChangeLag.MAX_SAMPLES);
 
   /** A comma that starts the next {@code name=}, so a comma inside a pid file's path does not split it. */

@@ -1,0 +1,223 @@
+package io.tally.perf;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * What a load scenario is asked to do, read from system properties ({@code -Dname=value} on the command line that
+ * starts it) so every scenario is one command against any deployment.
+ *
+ * <p>"1×" is a busy grocery's peak second: {@value #AVAILABILITY_PER_SECOND} availability questions,
+ * {@value #RESERVATIONS_PER_SECOND} reservations and {@value #RELEASES_PER_SECOND} releases per second, over a
+ * storefront of {@code regions} × {@code days} × 12 two-hour slots. Every scenario is a multiple of that mix; a
+ * value that makes no sense stops the run before any request is sent, with the property's name in the message.
+ */
+final class LoadSettings {
+
+  static final int AVAILABILITY_PER_SECOND = 500;
+  static final int RESERVATIONS_PER_SECOND = 50;
+  static final int RELEASES_PER_SECOND = 5;
+
+  /** Thrown for a property that cannot be used; the message names it. */
+  static final class Invalid extends RuntimeException {
+    Invalid(String message) {
+      super(message);
+    }
+  }
+
+  final String scenario;
+  final List<URI> urls;
+  final double multiple;
+  final Duration duration;
+  final Duration warmup;
+  final int regions;
+  final int days;
+  final Path out;
+  final String watch;
+  final String commit;
+  // Ramps: levels of `from`, `from + step`, … times 1×, each held for `level` after a ramp of `rampBetween`.
+  final double from;
+  final double step;
+  final int levels;
+  final Duration level;
+  final Duration rampBetween;
+  final double breakP99Ms;
+  final double breakErrorShare;
+  // Failover: commands run at moments of the run, for any deployment.
+  final List<Action> actions;
+  // Replay.
+  final Path replayLog;
+  final double speed;
+  final Path record;
+
+  /** A command the run executes {@code at} after its start, e.g. a SIGKILL of one node. */
+  record Action(String name, Duration at, String command) {
+  }
+
+  LoadSettings(String scenario, Properties properties) {
+    this.scenario = scenario;
+    Reader p = new Reader(properties);
+    this.urls = p.urls("urls", "http://127.0.0.1:8080");
+    this.multiple = p.positive("multiple", 1);
+    this.duration = p.seconds("seconds", 120);
+    this.warmup = p.seconds("warmup", 30);
+    this.regions = (int) p.whole("regions", 40, 1, 999);
+    this.days = (int) p.whole("days", 14, 7, 92);
+    String stamp = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    this.out = Path.of(p.text("out", Path.of("perf", "results", scenario + "-" + stamp).toString()))
+        .toAbsolutePath();
+    this.watch = p.text("watch", "");
+    this.commit = p.text("commit", "unknown");
+    this.from = p.positive("from", 5);
+    this.step = p.positive("step", 5);
+    this.levels = (int) p.whole("levels", 12, 1, 1000);
+    this.level = p.seconds("levelSeconds", 30);
+    this.rampBetween = p.seconds("rampSeconds", 5);
+    this.breakP99Ms = p.positive("breakP99Ms", 200);
+    this.breakErrorShare = p.positive("breakErrorPercent", 0.1) / 100;
+    List<Action> planned = new ArrayList<>();
+    for (String name : List.of("kill", "restart", "graceful")) {
+      String command = p.text(name + ".command", "");
+      if (!command.isBlank()) {
+        planned.add(new Action(name, p.seconds(name + ".at", -1), command));
+      }
+    }
+    this.actions = List.copyOf(planned);
+    String log = p.text("log", "");
+    this.replayLog = log.isBlank() ? null : Path.of(log).toAbsolutePath();
+    this.speed = p.positive("speed", 1);
+    String recordTo = p.text("record", "");
+    this.record = recordTo.isBlank() ? null : Path.of(recordTo).toAbsolutePath();
+  }
+
+  static LoadSettings fromSystem(String scenario) {
+    return new LoadSettings(scenario, System.getProperties());
+  }
+
+  double availabilityRate(double times) {
+    return AVAILABILITY_PER_SECOND * times;
+  }
+
+  double checkoutRate(double times) {
+    return RESERVATIONS_PER_SECOND * times;
+  }
+
+  /** The multiple of 1× that ramp level {@code index} (from 0) runs at. */
+  double levelMultiple(int index) {
+    return from + step * index;
+  }
+
+  /** When ramp level {@code index} starts, measured from the first arrival (levels are preceded by a ramp). */
+  Duration levelStart(int index) {
+    return rampBetween.plus(level.plus(rampBetween).multipliedBy(index));
+  }
+
+  String describe() {
+    return String.format(Locale.ROOT, "%s: %s, %.1fx = %.0f availability + %.1f reservations + %.1f releases /s",
+        scenario, urls, multiple, availabilityRate(multiple), checkoutRate(multiple),
+        checkoutRate(multiple) * RELEASES_PER_SECOND / RESERVATIONS_PER_SECOND);
+  }
+
+  /** Typed access to the properties, failing with the property's name. */
+  private record Reader(Properties properties) {
+
+    /**
+     * The property's text. The Gatling Maven plugin hands a value with spaces (a command) to the JVM it forks
+     * wrapped in double quotes, so one pair around the whole value is removed.
+     */
+    String text(String name, String fallback) {
+      String value = properties.getProperty(name);
+      if (value == null) {
+        return fallback;
+      }
+      String trimmed = value.trim();
+      return trimmed.length() >= 2 && trimmed.startsWith("\"") && trimmed.endsWith("\"")
+          ? trimmed.substring(1, trimmed.length() - 1) : trimmed;
+    }
+
+    double positive(String name, double fallback) {
+      String value = properties.getProperty(name);
+      if (value == null || value.isBlank()) {
+        return fallback;
+      }
+      try {
+        double parsed = Double.parseDouble(value.trim());
+        if (parsed > 0 && !Double.isInfinite(parsed)) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new Invalid("-D" + name + " must be a positive number, got '" + value + "'");
+    }
+
+    long whole(String name, long fallback, long min, long max) {
+      String value = properties.getProperty(name);
+      if (value == null || value.isBlank()) {
+        return fallback;
+      }
+      try {
+        long parsed = Long.parseLong(value.trim());
+        if (parsed >= min && parsed <= max) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new Invalid("-D" + name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+
+    Duration seconds(String name, long fallback) {
+      String value = properties.getProperty(name);
+      if ((value == null || value.isBlank()) && fallback < 0) {
+        throw new Invalid("-D" + name + " is needed (seconds from the start of the run)");
+      }
+      return Duration.ofMillis(Math.round(positiveOrZero(name, value, fallback) * 1000));
+    }
+
+    private double positiveOrZero(String name, String value, double fallback) {
+      if (value == null || value.isBlank()) {
+        return fallback;
+      }
+      try {
+        double parsed = Double.parseDouble(value.trim());
+        if (parsed >= 0 && !Double.isInfinite(parsed)) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new Invalid("-D" + name + " must be a number of seconds, got '" + value + "'");
+    }
+
+    List<URI> urls(String name, String fallback) {
+      String value = text(name, fallback);
+      List<URI> parsed = new ArrayList<>();
+      for (String part : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()) {
+        URI uri;
+        try {
+          uri = URI.create(part.endsWith("/") ? part.substring(0, part.length() - 1) : part);
+        } catch (IllegalArgumentException e) {
+          throw new Invalid("-D" + name + " has an invalid URL: " + part);
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+          throw new Invalid("-D" + name + " needs http://host:port URLs, got " + part);
+        }
+        parsed.add(uri);
+      }
+      if (parsed.isEmpty()) {
+        throw new Invalid("-D" + name + " lists no URL");
+      }
+      return List.copyOf(parsed);
+    }
+  }
+}
