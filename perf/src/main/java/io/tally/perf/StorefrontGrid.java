@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 
 /**
  * The delivery calendar the load scenarios run on: {@code regions} × {@code days} × {@value #SLOTS_PER_DAY}
@@ -128,6 +129,11 @@ final class StorefrontGrid {
    * every target's availability index shows every pool. Progress goes to standard output.
    */
   void setUp() {
+    setUp((offsetMillis, pool) -> { });
+  }
+
+  /** {@link #setUp()}, telling {@code onSend} each definition as it is sent, with milliseconds since setup began. */
+  void setUp(BiConsumer<Long, JsonObject> onSend) {
     long start = System.nanoTime();
     List<JsonObject> all = definitions();
     System.out.printf(Locale.ROOT, "storefront: defining %d pools (%d regions x %d days x %d slots) on %s%n",
@@ -140,6 +146,7 @@ final class StorefrontGrid {
       inFlight.acquireUninterruptibly();
       JsonObject pool = all.get(i);
       URI target = urls.get(i % urls.size()).resolve("/pools");
+      onSend.accept((System.nanoTime() - start) / 1_000_000, pool);
       sent.add(define(target, pool.encode(), 3).handle((response, error) -> {
         inFlight.release();
         if (error != null) {

@@ -70,12 +70,13 @@ public abstract class StorefrontSimulation extends Simulation {
   @Override
   public void before() {
     long setupStart = System.nanoTime();
-    grid.setUp();
     try {
       if (settings.record != null) {
         recording = new ReplayLog.Writer(settings.record);
-        grid.definitions().forEach(pool -> recording.write(0, "POST", "/pools", pool));
+        grid.setUp((offsetMillis, pool) -> recording.write(offsetMillis, "POST", "/pools", pool));
         recordingShiftMs = (System.nanoTime() - setupStart) / 1_000_000;
+      } else {
+        grid.setUp();
       }
       startRun(List.of(LoadRun.AVAILABILITY, LoadRun.RESERVE, LoadRun.RELEASE));
     } catch (IOException e) {
@@ -102,7 +103,8 @@ public abstract class StorefrontSimulation extends Simulation {
 
   /**
    * With {@code -Drecord=FILE}, writes the request about to be sent to the request log ({@link ReplayLog}); the
-   * calendar's definitions come first at offset 0 and the traffic follows as long after them as the setup took.
+   * calendar's definitions come first, at the moments the setup sent them, and the traffic follows as long after
+   * the setup began as it did in the recorded run.
    */
   private void record(String method, String path, String body) {
     if (recording != null) {
