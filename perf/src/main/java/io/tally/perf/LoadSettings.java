@@ -77,9 +77,9 @@ final class LoadSettings {
         .toAbsolutePath();
     this.watch = p.text("watch", "");
     this.commit = p.text("commit", "unknown");
-    this.from = p.positive("from", 5);
-    this.step = p.positive("step", 5);
-    this.levels = (int) p.whole("levels", 12, 1, 1000);
+    this.from = p.positive("from", 4);
+    this.step = p.positive("step", 2);
+    this.levels = (int) p.whole("levels", 14, 1, 1000);
     this.level = p.seconds("levelSeconds", 30);
     this.rampBetween = p.seconds("rampSeconds", 5);
     this.breakP99Ms = p.positive("breakP99Ms", 200);

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 
 /**
- * The storefront mix in rising levels until it breaks: {@code -Dfrom} times 1× (default 5), then {@code -Dstep}
- * more (default 5) per level, each held {@code -DlevelSeconds} (30) after a ramp of {@code -DrampSeconds} (5), up
- * to {@code -Dlevels} (12). A level breaks when any kind of request has p99 above {@code -DbreakP99Ms} (200) or
+ * The storefront mix in rising levels until it breaks: {@code -Dfrom} times 1× (default 4), then {@code -Dstep}
+ * more (default 2) per level, each held {@code -DlevelSeconds} (30) after a ramp of {@code -DrampSeconds} (5), up
+ * to {@code -Dlevels} (14). A level breaks when any kind of request has p99 above {@code -DbreakP99Ms} (200) or
  * more than {@code -DbreakErrorPercent} (0.1) errors; the run then stops and reports the last level that held.
  */
 public class Ramp extends StorefrontSimulation {
