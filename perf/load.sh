@@ -80,7 +80,8 @@ define_node() {
     if [[ -n $hz ]]; then
       printf ' TALLY_CLUSTER_HOST=127.0.0.1 TALLY_CLUSTER_PORT=%q TALLY_CLUSTER_MEMBERS=%q' "$hz" "$members"
     fi
-    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\n' "$http" "$opts"
+    # GC pauses are the first suspect of a latency spike, so every node logs them (one file per process).
+    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\n' "$http" "$opts -Xlog:gc:file=$RUN/logs/$name-gc-%p.log:uptime,time"
   } >"$file"
 }
 
@@ -259,7 +260,7 @@ main() {
   fi
   log "running $simulation against $URLS; results in $RUN"
   mvn -q -f "$PERF_DIR/pom.xml" gatling:test "-Dgatling.simulationClass=io.tally.perf.$simulation" \
-    "-Dgatling.resultsFolder=$RUN/gatling" "-Durls=$URLS" "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
+    "-Dgatling.resultsFolder=$RUN/gatling" "-Dgatling.gcLog=$RUN/logs/gatling-gc.log" "-Durls=$URLS" "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
     "${FAILOVER_DEFAULTS[@]}" "${props[@]}" 2>&1 | tee "$RUN/logs/gatling.log" || gatling_status=$?
   [[ -f $RUN/summary.json ]] || die "the scenario wrote no summary (see $RUN/logs/gatling.log)"
 

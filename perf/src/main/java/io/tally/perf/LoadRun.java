@@ -269,8 +269,8 @@ final class LoadRun implements AutoCloseable {
         double reached = evaluatedLevels >= 2 ? windows.get(evaluatedLevels - 2).window.multiple() : 0;
         breakingPoint = new JsonObject().put("brokeAtMultiple", level.window.multiple())
             .put("reachedMultiple", reached).put("reason", broken);
-        stopReason = String.format(Locale.ROOT, "level %s broke (%s); the last level that held was %sx",
-            multiple(level.window.multiple()), broken, multiple(reached));
+        stopReason = String.format(Locale.ROOT, "level %sx broke (%s); %s", multiple(level.window.multiple()),
+            broken, reached > 0 ? "the last level that held was " + multiple(reached) + "x" : "no level held");
         System.out.println("load run: " + stopReason);
       } else if (broken == null) {
         System.out.printf(Locale.ROOT, "load run: level %sx held%n", multiple(level.window.multiple()));

@@ -116,9 +116,9 @@ final class LoadSettings {
     return from + step * index;
   }
 
-  /** When ramp level {@code index} starts, measured from the first arrival (levels are preceded by a ramp). */
+  /** When ramp level {@code index} starts, measured from the first arrival (the first follows the warm-up). */
   Duration levelStart(int index) {
-    return rampBetween.plus(level.plus(rampBetween).multipliedBy(index));
+    return warmup.plus(level.plus(rampBetween).multipliedBy(index));
   }
 
   String describe() {

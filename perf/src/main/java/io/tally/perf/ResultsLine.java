@@ -125,7 +125,9 @@ final class ResultsLine {
     StringBuilder notes = new StringBuilder();
     JsonObject point = summary.getJsonObject("breakingPoint");
     if (point != null) {
-      notes.append("reached ").append(number(point.getValue("reachedMultiple"))).append("x");
+      Object reached = point.getValue("reachedMultiple");
+      notes.append(reached instanceof Number n && n.doubleValue() > 0 ? "reached " + number(n) + "x"
+          : "no level held");
       if (point.getValue("brokeAtMultiple") != null) {
         notes.append(", broke at ").append(number(point.getValue("brokeAtMultiple"))).append("x: ")
             .append(point.getString("reason"));

@@ -29,16 +29,17 @@ public class Ramp extends StorefrontSimulation {
   }
 
   /**
-   * A ramp from a tenth of the first level up to it, then each level followed by a ramp to the next: the same
-   * timetable {@link LoadSettings#levelStart} reports the levels by.
+   * A warm-up that ramps from a tenth of the first level up to it over {@code -Dwarmup} seconds (cold JVMs, the
+   * generator's as much as the service's, would otherwise fail the first level on compilation alone), then each
+   * level followed by a ramp to the next: the same timetable {@link LoadSettings#levelStart} reports the levels by.
    */
   private List<OpenInjectionStep> stairs(DoubleUnaryOperator rateAt) {
     List<OpenInjectionStep> steps = new ArrayList<>();
     double first = rateAt.applyAsDouble(settings.levelMultiple(0));
-    steps.add(rampUsersPerSec(first / 10).to(first).during(settings.rampBetween));
+    steps.add(rampUsersPerSec(first / 10).to(first).during(settings.warmup));
     for (int i = 0; i < settings.levels; i++) {
       double rate = rateAt.applyAsDouble(settings.levelMultiple(i));
-      steps.add(constantUsersPerSec(rate).during(settings.level).randomized());
+      steps.add(constantUsersPerSec(rate).during(settings.level));
       if (i + 1 < settings.levels) {
         steps.add(rampUsersPerSec(rate).to(rateAt.applyAsDouble(settings.levelMultiple(i + 1)))
             .during(settings.rampBetween));

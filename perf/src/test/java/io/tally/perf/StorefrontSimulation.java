@@ -5,7 +5,6 @@ import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.regex;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.core.CoreDsl.stopLoadGeneratorIf;
-import static io.gatling.javaapi.core.CoreDsl.tryMax;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
@@ -30,9 +29,9 @@ import java.util.function.BiConsumer;
  * fixed number of looping users, so a slow service cannot slow the arrivals down and hide its own latency) and the
  * windows the run reports.
  *
- * <p>Requests behave as behind a load balancer: each goes to the next of the target URLs in turn and, when it
- * fails, is sent again to the following one, up to once per URL; reservations carry an order id and releases a
- * reservation id, so a retried request is idempotent. The latency recorded is the customer's: from the moment the
+ * <p>Requests behave as behind a load balancer: each goes to the next of the target URLs in turn and, when its
+ * connection fails at once or the node answers 503, is sent again to the following one, up to once per URL;
+ * reservations carry an order id and releases a reservation id, so a retried request is idempotent. The latency recorded is the customer's: from the moment the
  * request was first sent until its final answer, retries included. Every success is written to the run's
  * {@code acknowledged.csv} for the audit.
  */
@@ -41,6 +40,8 @@ public abstract class StorefrontSimulation extends Simulation {
   private static final String RESERVATION_ID = "\"reservationId\":\"([^\"]+)\"";
   private static final String ERROR_CODE = "\"error\":\"([^\"]+)\"";
   /** Every {@value}th checkout is cancelled. */
+  private static final int CONNECTIONS = 128;
+  private static final long FAST_FAILURE_NANOS = 1_000_000_000L;
   static final int RELEASE_EVERY = LoadSettings.RESERVATIONS_PER_SECOND / LoadSettings.RELEASES_PER_SECOND;
 
   protected final LoadSettings settings;
@@ -114,7 +115,10 @@ public abstract class StorefrontSimulation extends Simulation {
   }
 
   protected HttpProtocolBuilder protocol() {
-    return http.disableWarmUp().shareConnections().disableCaching().disableFollowRedirect()
+    // Shared connections, at most CONNECTIONS per node: the pool a load balancer keeps. Without a bound a stall
+    // makes every new arrival open a connection of its own, and the thousands that pile up cost more than the stall.
+    return http.disableWarmUp().shareConnections().maxConnectionsPerHost(CONNECTIONS).disableCaching()
+        .disableFollowRedirect()
         .contentTypeHeader("application/json").acceptHeader("application/json");
   }
 
@@ -174,32 +178,48 @@ public abstract class StorefrontSimulation extends Simulation {
   }
 
   /**
-   * Sends {@code request} as a customer would see it: timed from the first attempt, retried on the next URL when
-   * it fails, recorded with its final outcome; {@code onDone} sees the session and whether it succeeded.
+   * Sends {@code request} as a customer would see it: timed from the first attempt, recorded with its final outcome;
+   * {@code onDone} sees the session and whether it succeeded. With several URLs a failed attempt is sent again to
+   * the next one, as a load balancer does, when the connection failed at once (refused or reset: the node is gone)
+   * or the node answered 503; a request that timed out is not retried, since sending more work to a cluster that is
+   * already too slow to answer is how an overload becomes an outage.
    */
   protected ChainBuilder timed(String kind, HttpRequestActionBuilder request,
       BiConsumer<Session, Boolean> onDone) {
     int urls = settings.urls.size();
+    ChainBuilder attempts = urls == 1
+        ? exec(session -> session.set("try", 1).set("base", settings.urls.getFirst().toString())).exec(request)
+        : exec(session -> session.set("again", true)).asLongAs(session -> session.getBoolean("again")).on(
+            exec(session -> {
+              int attempt = session.getInt("try");
+              return session.markAsSucceeded().remove("status").set("try", attempt + 1)
+                  .set("sentAt", System.nanoTime())
+                  .set("base", settings.urls.get((session.getInt("first") + attempt) % urls).toString());
+            })
+                .exec(request)
+                .exec(session -> session.set("again", session.isFailed() && session.getInt("try") < urls
+                    && retryable(session))));
     return exec(session -> {
       long started = run.now();
       run.started(kind, started);
       return session.markAsSucceeded().set("t0", started).set("try", 0)
           .set("first", (int) (picks.getAndIncrement() % urls)).remove("status").remove("error");
     })
-        .exec(urls == 1 ? exec(session -> session.set("try", 1).set("base", settings.urls.getFirst().toString()))
-            .exec(request) : tryMax(urls).on(
-            exec(session -> {
-              int attempt = session.getInt("try");
-              return session.set("try", attempt + 1)
-                  .set("base", settings.urls.get((session.getInt("first") + attempt) % urls).toString());
-            })
-                .exec(request)))
+        .exec(attempts)
         .exec(session -> {
           boolean ok = !session.isFailed();
           run.finished(kind, session.getLong("t0"), ok ? Outcome.OK : outcome(session), session.getInt("try") - 1);
           onDone.accept(session, ok);
           return session.markAsSucceeded().set("ok", ok);
         });
+  }
+
+  /** A connection that failed within a second (refused, reset), or a 503: another node may well answer. */
+  private static boolean retryable(Session session) {
+    if (session.contains("status")) {
+      return session.getInt("status") == 503;
+    }
+    return System.nanoTime() - session.getLong("sentAt") < FAST_FAILURE_NANOS;
   }
 
   private static String outcome(Session session) {
