@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -40,7 +41,13 @@ public abstract class StorefrontSimulation extends Simulation {
   private static final String RESERVATION_ID = "\"reservationId\":\"([^\"]+)\"";
   private static final String ERROR_CODE = "\"error\":\"([^\"]+)\"";
   /** Every {@value}th checkout is cancelled. */
-  private static final int CONNECTIONS = 128;
+  /**
+   * Requests one node may have in flight before the client refuses more, as a load balancer's connection limit
+   * does: Gatling's shared pool opens a connection for every request that finds none idle, so without a bound a
+   * stall of a few seconds at 10× opens tens of thousands and runs generator and nodes out of file descriptors,
+   * which turns the stall into an outage.
+   */
+  static final int MAX_IN_FLIGHT = 2_000;
   private static final long FAST_FAILURE_NANOS = 1_000_000_000L;
   static final int RELEASE_EVERY = LoadSettings.RESERVATIONS_PER_SECOND / LoadSettings.RELEASES_PER_SECOND;
 
@@ -49,6 +56,7 @@ public abstract class StorefrontSimulation extends Simulation {
   private final String orderPrefix = "lt-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   private final AtomicLong checkouts = new AtomicLong();
   private final AtomicLong picks = new AtomicLong();
+  private final List<AtomicInteger> inFlight;
   protected volatile LoadRun run;
   private ReplayLog.Writer recording;
   private long recordingShiftMs;
@@ -56,6 +64,7 @@ public abstract class StorefrontSimulation extends Simulation {
   protected StorefrontSimulation(String scenario) {
     this.settings = LoadSettings.fromSystem(scenario);
     this.grid = new StorefrontGrid(settings.urls, settings.regions, settings.days);
+    this.inFlight = settings.urls.stream().map(url -> new AtomicInteger()).toList();
     System.out.println(settings.describe());
   }
 
@@ -115,10 +124,7 @@ public abstract class StorefrontSimulation extends Simulation {
   }
 
   protected HttpProtocolBuilder protocol() {
-    // Shared connections, at most CONNECTIONS per node: the pool a load balancer keeps. Without a bound a stall
-    // makes every new arrival open a connection of its own, and the thousands that pile up cost more than the stall.
-    return http.disableWarmUp().shareConnections().maxConnectionsPerHost(CONNECTIONS).disableCaching()
-        .disableFollowRedirect()
+    return http.disableWarmUp().shareConnections().disableCaching().disableFollowRedirect()
         .contentTypeHeader("application/json").acceptHeader("application/json");
   }
 
@@ -180,25 +186,35 @@ public abstract class StorefrontSimulation extends Simulation {
   /**
    * Sends {@code request} as a customer would see it: timed from the first attempt, recorded with its final outcome;
    * {@code onDone} sees the session and whether it succeeded. With several URLs a failed attempt is sent again to
-   * the next one, as a load balancer does, when the connection failed at once (refused or reset: the node is gone)
-   * or the node answered 503; a request that timed out is not retried, since sending more work to a cluster that is
-   * already too slow to answer is how an overload becomes an outage.
+   * the next one, as a load balancer does, when the connection failed at once (refused or reset: the node is gone),
+   * the node answered 503 or already had {@value #MAX_IN_FLIGHT} requests in flight; a request that timed out is
+   * not retried, since sending more work to a cluster that is already too slow to answer is how an overload becomes
+   * an outage.
    */
   protected ChainBuilder timed(String kind, HttpRequestActionBuilder request,
       BiConsumer<Session, Boolean> onDone) {
     int urls = settings.urls.size();
-    ChainBuilder attempts = urls == 1
-        ? exec(session -> session.set("try", 1).set("base", settings.urls.getFirst().toString())).exec(request)
-        : exec(session -> session.set("again", true)).asLongAs(session -> session.getBoolean("again")).on(
-            exec(session -> {
-              int attempt = session.getInt("try");
-              return session.markAsSucceeded().remove("status").set("try", attempt + 1)
-                  .set("sentAt", System.nanoTime())
-                  .set("base", settings.urls.get((session.getInt("first") + attempt) % urls).toString());
-            })
-                .exec(request)
-                .exec(session -> session.set("again", session.isFailed() && session.getInt("try") < urls
-                    && retryable(session))));
+    ChainBuilder attempts = exec(session -> session.set("again", true)).asLongAs(
+        session -> session.getBoolean("again")).on(
+        exec(session -> {
+          int attempt = session.getInt("try");
+          int target = (session.getInt("first") + attempt) % urls;
+          Session next = session.markAsSucceeded().remove("status").set("try", attempt + 1)
+              .set("sentAt", System.nanoTime()).set("target", target)
+              .set("base", settings.urls.get(target).toString());
+          if (inFlight.get(target).incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.get(target).decrementAndGet();
+            return next.set("shed", true).markAsFailed();
+          }
+          return next.set("shed", false);
+        })
+            .doIf(session -> !session.getBoolean("shed")).then(
+                exec(request).exec(session -> {
+                  inFlight.get(session.getInt("target")).decrementAndGet();
+                  return session;
+                }))
+            .exec(session -> session.set("again", session.isFailed() && session.getInt("try") < urls
+                && retryable(session))));
     return exec(session -> {
       long started = run.now();
       run.started(kind, started);
@@ -214,8 +230,14 @@ public abstract class StorefrontSimulation extends Simulation {
         });
   }
 
-  /** A connection that failed within a second (refused, reset), or a 503: another node may well answer. */
+  /**
+   * A connection that failed within a second (refused, reset), a 503, or an attempt the client refused because
+   * that node already had too much in flight: another node may well answer.
+   */
   private static boolean retryable(Session session) {
+    if (session.getBoolean("shed")) {
+      return true;
+    }
     if (session.contains("status")) {
       return session.getInt("status") == 503;
     }
@@ -223,6 +245,9 @@ public abstract class StorefrontSimulation extends Simulation {
   }
 
   private static String outcome(Session session) {
+    if (session.contains("shed") && session.getBoolean("shed")) {
+      return "refused by the client: " + MAX_IN_FLIGHT + " requests already in flight to that node";
+    }
     if (!session.contains("status")) {
       return "no answer (connection failed or timed out)";
     }
