@@ -260,7 +260,8 @@ main() {
   fi
   log "running $simulation against $URLS; results in $RUN"
   mvn -q -f "$PERF_DIR/pom.xml" gatling:test "-Dgatling.simulationClass=io.tally.perf.$simulation" \
-    "-Dgatling.resultsFolder=$RUN/gatling" "-Dgatling.gcLog=$RUN/logs/gatling-gc.log" "-Durls=$URLS" "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
+    "-Dgatling.resultsFolder=$RUN/gatling" "-Dgatling.gcLog=$RUN/logs/gatling-gc.log" "-Durls=$URLS" \
+    "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
     "${FAILOVER_DEFAULTS[@]}" "${props[@]}" 2>&1 | tee "$RUN/logs/gatling.log" || gatling_status=$?
   [[ -f $RUN/summary.json ]] || die "the scenario wrote no summary (see $RUN/logs/gatling.log)"
 

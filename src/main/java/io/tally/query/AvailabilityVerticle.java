@@ -148,7 +148,8 @@ public final class AvailabilityVerticle extends VerticleBase {
       sql.preparedQuery(ONE).execute(Tuple.of(poolId)).onSuccess(this::apply);
       return;
     }
-    Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L), "open".equals(change.getString("status")));
+    Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L),
+        "open".equals(change.getString("status")));
     if (updated != null) {
       tell(updated);
     }

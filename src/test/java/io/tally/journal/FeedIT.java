@@ -76,7 +76,8 @@ class FeedIT {
 
     List<FeedEvent> resumed = new ArrayList<>(read.subList(0, 150));
     follow(read.get(149).position(), resumed, Long.MAX_VALUE);
-    assertEquals(everything, resumed.stream().map(FeedIT::key).toList(), "a restarted reader neither skips nor repeats");
+    assertEquals(everything, resumed.stream().map(FeedIT::key).toList(),
+        "a restarted reader neither skips nor repeats");
     assertEquals(at, resumed.getLast().position());
   }
 

@@ -32,9 +32,9 @@ import java.util.function.BiConsumer;
  *
  * <p>Requests behave as behind a load balancer: each goes to the next of the target URLs in turn and, when its
  * connection fails at once or the node answers 503, is sent again to the following one, up to once per URL;
- * reservations carry an order id and releases a reservation id, so a retried request is idempotent. The latency recorded is the customer's: from the moment the
- * request was first sent until its final answer, retries included. Every success is written to the run's
- * {@code acknowledged.csv} for the audit.
+ * reservations carry an order id and releases a reservation id, so a retried request is idempotent. The latency
+ * recorded is the customer's: from the moment the request was first sent until its final answer, retries included.
+ * Every success is written to the run's {@code acknowledged.csv} for the audit.
  */
 public abstract class StorefrontSimulation extends Simulation {
 
