@@ -8,12 +8,19 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A whole Tally node in the test's JVM, on its own fresh database, listening on a free loopback port. Tests drive
  * it over real HTTP and check the journal with SQL.
  */
 public final class TestNode implements AutoCloseable {
+
+  /** Far beyond a clean stop (handoff, HTTP grace, closing PostgreSQL): seconds on a slow machine. */
+  private static final Duration STOP_LIMIT = Duration.ofSeconds(90);
 
   private final Tally tally;
   private final String databaseUrl;
@@ -54,9 +61,22 @@ public final class TestNode implements AutoCloseable {
     return tally;
   }
 
+  /**
+   * Stops the node, failing the test when that takes longer than {@link #STOP_LIMIT}: a node that cannot stop is a
+   * bug to see, not a build that hangs until CI gives up.
+   */
   @Override
   public void close() {
-    tally.stop().await();
+    try {
+      tally.stop().toCompletionStage().toCompletableFuture().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("the node did not stop within " + STOP_LIMIT, e);
+    } catch (ExecutionException e) {
+      throw new AssertionError("the node failed to stop", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while the node stopped", e);
+    }
   }
 
   public static int freePort() {
