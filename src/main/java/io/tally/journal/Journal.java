@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
@@ -161,26 +162,23 @@ public final class Journal {
 
   /** Up to {@code limit} events of a stream with {@code seq > afterSeq}, oldest first. */
   public Future<List<RecordedEvent>> read(String streamId, long afterSeq, int limit) {
-    return pool.preparedQuery(SELECT_EVENTS).execute(Tuple.of(streamId, afterSeq, limit)).map(rows -> {
-      List<RecordedEvent> events = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
-            row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
-      }
-      return events;
-    });
+    return pool.preparedQuery(SELECT_EVENTS).execute(Tuple.of(streamId, afterSeq, limit))
+        .map(rows -> recorded(streamId, rows));
   }
 
   /** Every event of a stream recorded at or before {@code at}, oldest first: the stream as it was then. */
   public Future<List<RecordedEvent>> readUntil(String streamId, OffsetDateTime at) {
-    return pool.preparedQuery(SELECT_EVENTS_UNTIL).execute(Tuple.of(streamId, at)).map(rows -> {
-      List<RecordedEvent> events = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
-            row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
-      }
-      return events;
-    });
+    return pool.preparedQuery(SELECT_EVENTS_UNTIL).execute(Tuple.of(streamId, at))
+        .map(rows -> recorded(streamId, rows));
+  }
+
+  private static List<RecordedEvent> recorded(String streamId, RowSet<Row> rows) {
+    List<RecordedEvent> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
+          row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
+    }
+    return events;
   }
 
   /**

@@ -258,7 +258,7 @@ final class LoadRun implements AutoCloseable {
    * unanswered (they are already slower than any p99 limit worth having).
    */
   private void evaluateLevels(long offsetNanos) {
-    if (!"ramp".equals(settings.scenario) && !"hot-ramp".equals(settings.scenario)) {
+    if (!settings.ramps()) {
       return;
     }
     while (evaluatedLevels < windows.size()
@@ -369,7 +369,7 @@ final class LoadRun implements AutoCloseable {
     summary.put("windows", windowJson);
     if (breakingPoint != null) {
       summary.put("breakingPoint", breakingPoint);
-    } else if (!windows.isEmpty() && settings.scenario.endsWith("ramp")) {
+    } else if (!windows.isEmpty() && settings.ramps()) {
       summary.put("breakingPoint", new JsonObject().put("brokeAtMultiple", null)
           .put("reachedMultiple", windows.get(Math.max(0, evaluatedLevels - 1)).window.multiple())
           .put("reason", "did not break up to the last level evaluated"));

@@ -103,6 +103,11 @@ final class LoadSettings {
     return new LoadSettings(scenario, System.getProperties());
   }
 
+  /** Whether this run is judged level by level until it breaks ({@code ramp}, {@code hot-ramp}). */
+  boolean ramps() {
+    return scenario.endsWith("ramp");
+  }
+
   double availabilityRate(double times) {
     return AVAILABILITY_PER_SECOND * times;
   }
