@@ -103,8 +103,12 @@ final class LoadRun implements AutoCloseable {
     }
   }
 
-  /** What happened when a planned command ran. */
-  record ActionResult(String name, double atSeconds, double tookSeconds, int exitCode, String command) {
+  /**
+   * What happened when a planned command ran; it may start after its planned moment while another one runs, and
+   * {@code exitCode} is null when it was still running as the run ended.
+   */
+  record ActionResult(String name, double plannedAtSeconds, double atSeconds, double tookSeconds, Integer exitCode,
+      String command) {
   }
 
   private final LoadSettings settings;
@@ -115,9 +119,20 @@ final class LoadRun implements AutoCloseable {
   private final List<WindowTallies> windows = new ArrayList<>();
   private final Map<String, Long> outcomes = new TreeMap<>();
   private final List<ActionResult> actions = new ArrayList<>();
+  private ActionResult runningAction;
   private final CpuWatch cpu;
-  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
     Thread thread = new Thread(runnable, "load-run");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /**
+   * Runs the planned actions one at a time, in order: one that falls due while another still runs (a restart that
+   * has not finished waiting for its node) starts when that one ends, so a rolling restart never has two nodes
+   * out at once.
+   */
+  private final ScheduledExecutorService actionRunner = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "load-run-action");
     thread.setDaemon(true);
     return thread;
   });
@@ -129,7 +144,8 @@ final class LoadRun implements AutoCloseable {
   private boolean finished;
 
   /**
-   * Starts the clock: windows are measured from now, planned actions are scheduled, CPU is sampled every second.
+   * Starts the clock: windows are measured from now, planned actions are scheduled (to run one at a time), CPU is
+   * sampled every second.
    *
    * @param kinds the kinds of request this run sends, in the order they are reported
    */
@@ -155,7 +171,7 @@ final class LoadRun implements AutoCloseable {
     this.startEpochMillis = System.currentTimeMillis();
     scheduler.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.SECONDS);
     for (LoadSettings.Action action : settings.actions) {
-      scheduler.schedule(() -> run(action), action.at().toMillis(), TimeUnit.MILLISECONDS);
+      actionRunner.schedule(() -> run(action), action.at().toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -301,7 +317,13 @@ final class LoadRun implements AutoCloseable {
   private void run(LoadSettings.Action action) {
     long began = System.nanoTime();
     double at = (began - startNanos) / 1e9;
-    System.out.printf(Locale.ROOT, "load run: %s at %.1f s: %s%n", action.name(), at, action.command());
+    double planned = action.at().toMillis() / 1e3;
+    System.out.printf(Locale.ROOT, "load run: %s at %.1f s%s: %s%n", action.name(), at,
+        at - planned >= 0.5 ? String.format(Locale.ROOT, " (planned at %.1f s; the previous action ran until now)",
+            planned) : "", action.command());
+    synchronized (this) {
+      runningAction = new ActionResult(action.name(), planned, at, 0, null, action.command());
+    }
     int exit;
     try {
       Process process = new ProcessBuilder("bash", "-c", action.command())
@@ -313,14 +335,18 @@ final class LoadRun implements AutoCloseable {
       System.err.println("load run: " + action.name() + " could not start: " + e.getMessage());
       exit = -1;
     } catch (InterruptedException e) {
+      // the run ended while the command ran: finish() reported it as unfinished, and it is left to run out
       Thread.currentThread().interrupt();
-      exit = -2;
+      return;
     }
     double took = (System.nanoTime() - began) / 1e9;
     System.out.printf(Locale.ROOT, "load run: %s finished after %.1f s with exit code %d%n", action.name(), took,
         exit);
     synchronized (this) {
-      actions.add(new ActionResult(action.name(), at, took, exit, action.command()));
+      runningAction = null;
+      if (!finished) {
+        actions.add(new ActionResult(action.name(), planned, at, took, exit, action.command()));
+      }
     }
   }
 
@@ -331,9 +357,18 @@ final class LoadRun implements AutoCloseable {
     }
     finished = true;
     scheduler.shutdownNow();
+    actionRunner.shutdownNow();
     cpu.close();
     acknowledged.close();
     double runSeconds = (System.nanoTime() - startNanos) / 1e9;
+    if (runningAction != null) {
+      ActionResult unfinished = runningAction;
+      System.out.printf(Locale.ROOT, "load run: %s was still running when the run ended, %.1f s after it began%n",
+          unfinished.name(), runSeconds - unfinished.atSeconds());
+      actions.add(new ActionResult(unfinished.name(), unfinished.plannedAtSeconds(), unfinished.atSeconds(),
+          runSeconds - unfinished.atSeconds(), null, unfinished.command()));
+      runningAction = null;
+    }
     JsonObject summary = new JsonObject()
         .put("scenario", settings.scenario)
         .put("startedAt", Instant.ofEpochMilli(startEpochMillis).toString())
@@ -381,8 +416,10 @@ final class LoadRun implements AutoCloseable {
     acknowledgedCounts.forEach(ackJson::put);
     summary.put("acknowledged", ackJson.put("file", settings.out.resolve("acknowledged.csv").toString()));
     summary.put("actions", new JsonArray(actions.stream().map(action -> new JsonObject()
-        .put("name", action.name()).put("atSeconds", round(action.atSeconds()))
+        .put("name", action.name()).put("plannedAtSeconds", round(action.plannedAtSeconds()))
+        .put("atSeconds", round(action.atSeconds()))
         .put("tookSeconds", round(action.tookSeconds())).put("exitCode", action.exitCode())
+        .put("finished", action.exitCode() != null)
         .put("command", action.command())).toList()));
     if (!actions.isEmpty()) {
       summary.put("disturbances", disturbances());
@@ -424,6 +461,7 @@ final class LoadRun implements AutoCloseable {
       }
       json.put(action.name(), new JsonObject()
           .put("atSeconds", round(action.atSeconds()))
+          .put("finished", action.exitCode() != null)
           .put("windowUntilSeconds", to)
           .put("failedRequests", failed)
           .put("errorWindowSeconds", first < 0 ? 0 : last - first + 1)
@@ -582,6 +620,7 @@ final class LoadRun implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    actionRunner.shutdownNow();
     cpu.close();
   }
 }

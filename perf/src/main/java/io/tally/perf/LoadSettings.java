@@ -8,9 +8,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.regex.Pattern;
 
 /**
  * What a load scenario is asked to do, read from system properties ({@code -Dname=value} on the command line that
@@ -26,6 +28,16 @@ final class LoadSettings {
   static final int AVAILABILITY_PER_SECOND = 500;
   static final int RESERVATIONS_PER_SECOND = 50;
   static final int RELEASES_PER_SECOND = 5;
+  /**
+   * Requests one target URL may have in flight before the client refuses more ({@code -DmaxInFlight}), as a load
+   * balancer's connection limit does: Gatling's shared pool opens a connection for every request that finds none
+   * idle, so without a bound a stall of a few seconds at 10× opens tens of thousands and runs generator and nodes
+   * out of file descriptors, which turns the stall into an outage. Against a real load balancer the bound is set
+   * to that balancer's own connection limit, so that the balancer decides what happens to every request it can
+   * accept.
+   */
+  static final int MAX_IN_FLIGHT = 2_000;
+  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   /** Thrown for a property that cannot be used; the message names it. */
   static final class Invalid extends RuntimeException {
@@ -52,15 +64,19 @@ final class LoadSettings {
   final Duration rampBetween;
   final double breakP99Ms;
   final double breakErrorShare;
-  // Failover: commands run at moments of the run, for any deployment.
+  final int maxInFlight;
+  // Failover and rolling restarts: commands run at moments of the run, one at a time, for any deployment.
   final List<Action> actions;
   // Replay.
   final Path replayLog;
   final double speed;
   final Path record;
 
-  /** A command the run executes {@code at} after its start, e.g. a SIGKILL of one node. */
-  record Action(String name, Duration at, String command) {
+  /**
+   * A command the run executes {@code at} after its start, e.g. a SIGKILL of one node; {@code property} is the
+   * setting that scheduled it, for messages.
+   */
+  record Action(String name, Duration at, String command, String property) {
   }
 
   LoadSettings(String scenario, Properties properties) {
@@ -84,11 +100,22 @@ final class LoadSettings {
     this.rampBetween = p.seconds("rampSeconds", 5);
     this.breakP99Ms = p.positive("breakP99Ms", 200);
     this.breakErrorShare = p.positive("breakErrorPercent", 0.1) / 100;
+    this.maxInFlight = (int) p.whole("maxInFlight", MAX_IN_FLIGHT, 1, 1_000_000);
     List<Action> planned = new ArrayList<>();
     for (String name : List.of("kill", "restart", "graceful")) {
       String command = p.text(name + ".command", "");
       if (!command.isBlank()) {
-        planned.add(new Action(name, p.seconds(name + ".at", -1), command));
+        planned.add(new Action(name, p.seconds(name + ".at", -1), command, name + ".at"));
+      }
+    }
+    planned.addAll(rollingRestarts(p));
+    planned.sort(Comparator.comparing(Action::at));
+    Duration end = warmup.plus(duration);
+    for (Action action : planned) {
+      if (action.at().compareTo(end) >= 0) {
+        throw new Invalid(String.format(Locale.ROOT, "-D%s: %s at %.1f s would run after the end of the run (%d s:"
+            + " -Dwarmup plus -Dseconds)", action.property(), action.name(), action.at().toMillis() / 1e3,
+            end.toSeconds()));
       }
     }
     this.actions = List.copyOf(planned);
@@ -97,6 +124,46 @@ final class LoadSettings {
     this.speed = p.positive("speed", 1);
     String recordTo = p.text("record", "");
     this.record = recordTo.isBlank() ? null : Path.of(recordTo).toAbsolutePath();
+  }
+
+  /**
+   * A rolling restart: {@code -Drolling.command} run once for each of {@code -Drolling.nodes}, in order, at the
+   * matching moment of {@code -Drolling.at}, with {@code {node}} replaced by the node's name. The command is
+   * expected to restart that node gracefully and to return once it serves again, so the next one is not stopped
+   * before then (actions run one at a time).
+   */
+  private static List<Action> rollingRestarts(Reader p) {
+    String command = p.text("rolling.command", "");
+    if (command.isBlank()) {
+      return List.of();
+    }
+    if (!command.contains("{node}")) {
+      throw new Invalid("-Drolling.command must name the node to restart as {node}, got '" + command + "'");
+    }
+    List<String> nodes = p.list("rolling.nodes");
+    if (nodes.isEmpty()) {
+      throw new Invalid("-Drolling.nodes is needed: the nodes to restart, in order (e.g. n1,n2,n3)");
+    }
+    for (String node : nodes) {
+      if (!NODE_NAME.matcher(node).matches()) {
+        throw new Invalid("-Drolling.nodes: '" + node + "' is not a node name (letters, digits, '.', '_', '-')");
+      }
+    }
+    List<Duration> moments = p.secondsList("rolling.at");
+    if (moments.size() != nodes.size()) {
+      throw new Invalid("-Drolling.at needs one moment per node of -Drolling.nodes (" + nodes.size() + "), got "
+          + moments.size());
+    }
+    List<Action> restarts = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (i > 0 && moments.get(i).compareTo(moments.get(i - 1)) <= 0) {
+        throw new Invalid("-Drolling.at must list increasing moments, one per node in order, got "
+            + p.text("rolling.at", ""));
+      }
+      restarts.add(new Action("graceful " + nodes.get(i), moments.get(i), command.replace("{node}", nodes.get(i)),
+          "rolling.at"));
+    }
+    return restarts;
   }
 
   static LoadSettings fromSystem(String scenario) {
@@ -179,6 +246,21 @@ final class LoadSettings {
         // reported below
       }
       throw new Invalid("-D" + name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+
+    /** The comma-separated values of the property, trimmed, empty ones dropped; none when it is not set. */
+    List<String> list(String name) {
+      return Arrays.stream(text(name, "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** A comma-separated list of moments in seconds, which must be given. */
+    List<Duration> secondsList(String name) {
+      List<String> values = list(name);
+      if (values.isEmpty()) {
+        throw new Invalid("-D" + name + " is needed (seconds from the start of the run, comma-separated)");
+      }
+      return values.stream().map(value -> Duration.ofMillis(Math.round(positiveOrZero(name, value, 0) * 1000)))
+          .toList();
     }
 
     Duration seconds(String name, long fallback) {

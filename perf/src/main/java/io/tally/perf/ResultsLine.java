@@ -140,8 +140,9 @@ final class ResultsLine {
       for (String action : disturbances.fieldNames()) {
         JsonObject d = disturbances.getJsonObject(action);
         notes.append(notes.isEmpty() ? "" : "; ").append(String.format(Locale.ROOT,
-            "%s at %.0f s: %d failed, error window %d s, longest %.0f ms", action, d.getDouble("atSeconds"),
-            d.getLong("failedRequests"), d.getInteger("errorWindowSeconds"), d.getDouble("longestRequestMs")));
+            "%s at %.0f s: %d failed, error window %d s, longest %.0f ms%s", action, d.getDouble("atSeconds"),
+            d.getLong("failedRequests"), d.getInteger("errorWindowSeconds"), d.getDouble("longestRequestMs"),
+            d.getBoolean("finished", true) ? "" : ", still running at the end"));
       }
     }
     JsonObject details = summary.getJsonObject("details", new JsonObject());

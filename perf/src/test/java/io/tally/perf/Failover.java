@@ -15,7 +15,11 @@ import java.util.List;
 public class Failover extends Steady {
 
   public Failover() {
-    super("failover", false);
+    this("failover");
+  }
+
+  protected Failover(String scenario) {
+    super(scenario, false);
   }
 
   @Override

@@ -55,12 +55,61 @@ class LoadSettingsTest {
   }
 
   @Test
+  void aRollingRestartIsOneGracefulRestartPerNodeInTurn() {
+    LoadSettings rolling = settings("rolling.command", "\"perf/load.sh node graceful {node} /tmp/run\"",
+        "rolling.nodes", "n1, n2,n3", "rolling.at", "50,90.5,130");
+
+    assertEquals(List.of(
+        new LoadSettings.Action("graceful n1", Duration.ofSeconds(50), "perf/load.sh node graceful n1 /tmp/run",
+            "rolling.at"),
+        new LoadSettings.Action("graceful n2", Duration.ofMillis(90_500), "perf/load.sh node graceful n2 /tmp/run",
+            "rolling.at"),
+        new LoadSettings.Action("graceful n3", Duration.ofSeconds(130), "perf/load.sh node graceful n3 /tmp/run",
+            "rolling.at")), rolling.actions);
+  }
+
+  @Test
+  void actionsAreInTheOrderTheyRun() {
+    LoadSettings both = settings("graceful.command", "restart n3", "graceful.at", "100", "kill.command", "kill n2",
+        "kill.at", "60", "rolling.command", "roll {node}", "rolling.nodes", "n1", "rolling.at", "80");
+
+    assertEquals(List.of("kill", "graceful n1", "graceful"), both.actions.stream().map(LoadSettings.Action::name)
+        .toList());
+  }
+
+  @Test
+  void theClientBoundsWhatEachUrlHasInFlight() {
+    assertEquals(2000, settings().maxInFlight);
+    assertEquals(8000, settings("maxInFlight", "8000").maxInFlight);
+  }
+
+  @Test
   void aBadValueNamesItsProperty() {
     assertMessage("-Dmultiple", () -> settings("multiple", "ten"));
     assertMessage("-Dmultiple", () -> settings("multiple", "-1"));
     assertMessage("-Ddays", () -> settings("days", "3"));
     assertMessage("-Durls", () -> settings("urls", "https://127.0.0.1"));
     assertMessage("-Dkill.at", () -> settings("kill.command", "kill -9 1"));
+    assertMessage("-Dkill.at", () -> settings("kill.command", "kill -9 1", "kill.at", "150"));
+    assertMessage("-DmaxInFlight", () -> settings("maxInFlight", "0"));
+  }
+
+  @Test
+  void aRollingRestartThatCannotBeCarriedOutIsRefused() {
+    assertMessage("-Drolling.command", () -> settings("rolling.command", "restart n1", "rolling.nodes", "n1",
+        "rolling.at", "50"));
+    assertMessage("-Drolling.nodes", () -> settings("rolling.command", "restart {node}", "rolling.at", "50"));
+    assertMessage("-Drolling.nodes", () -> settings("rolling.command", "restart {node}", "rolling.nodes",
+        "n1;reboot", "rolling.at", "50"));
+    assertMessage("-Drolling.at", () -> settings("rolling.command", "restart {node}", "rolling.nodes", "n1,n2"));
+    assertMessage("-Drolling.at", () -> settings("rolling.command", "restart {node}", "rolling.nodes", "n1,n2",
+        "rolling.at", "50"));
+    assertMessage("-Drolling.at", () -> settings("rolling.command", "restart {node}", "rolling.nodes", "n1,n2",
+        "rolling.at", "90,50"));
+    assertMessage("-Drolling.at", () -> settings("rolling.command", "restart {node}", "rolling.nodes", "n1,n2",
+        "rolling.at", "50,soon"));
+    assertMessage("-Drolling.at", () -> settings("rolling.command", "restart {node}", "rolling.nodes", "n1,n2",
+        "rolling.at", "50,150"));
   }
 
   private static void assertMessage(String property, Runnable parse) {

@@ -67,6 +67,21 @@ class ResultsLineTest {
   }
 
   @Test
+  void aRollingRestartReportsTheErrorWindowAfterEachNodeAndOneThatDidNotFinish() {
+    JsonObject rolling = summary("rolling", new JsonArray().add(window("measured", 10, 30)))
+        .put("disturbances", new JsonObject()
+            .put("graceful n1", new JsonObject().put("atSeconds", 50.2).put("finished", true)
+                .put("failedRequests", 0).put("errorWindowSeconds", 0).put("longestRequestMs", 812.4))
+            .put("graceful n2", new JsonObject().put("atSeconds", 90.0).put("finished", false)
+                .put("failedRequests", 3).put("errorWindowSeconds", 1).put("longestRequestMs", 1500.0)));
+
+    String line = ResultsLine.line(rolling, "PASS");
+
+    assertTrue(line.contains("graceful n1 at 50 s: 0 failed, error window 0 s, longest 812 ms; graceful n2 at 90 s:"
+        + " 3 failed, error window 1 s, longest 1500 ms, still running at the end |"), line);
+  }
+
+  @Test
   void theFirstLineOfANewFileComesWithTheTableHeader() throws IOException {
     Path summary = Files.writeString(dir.resolve("summary.json"),
         summary("steady", new JsonArray().add(window("measured", 1, 8))).encode());

@@ -30,25 +30,20 @@ import java.util.function.BiConsumer;
  * fixed number of looping users, so a slow service cannot slow the arrivals down and hide its own latency) and the
  * windows the run reports.
  *
- * <p>Requests behave as behind a load balancer: each goes to the next of the target URLs in turn and, when its
- * connection fails at once or the node answers 503, is sent again to the following one, up to once per URL;
- * reservations carry an order id and releases a reservation id, so a retried request is idempotent. The latency
- * recorded is the customer's: from the moment the request was first sent until its final answer, retries included.
- * Every success is written to the run's {@code acknowledged.csv} for the audit.
+ * <p>With one target URL (a load balancer, as {@code perf/load.sh} puts in front of a local cluster, or a single
+ * node) every request goes there and the client retries nothing: retrying is the balancer's job. With several URLs
+ * the client stands in for a balancer: each request goes to the next URL in turn and, when its connection fails at
+ * once or the node answers 503, is sent again to the following one, up to once per URL; reservations carry an
+ * order id and releases a reservation id, so a retried request is idempotent. The latency recorded is the
+ * customer's: from the moment the request was first sent until its final answer, retries included. Every success
+ * is written to the run's {@code acknowledged.csv} for the audit.
  */
 public abstract class StorefrontSimulation extends Simulation {
 
   private static final String RESERVATION_ID = "\"reservationId\":\"([^\"]+)\"";
   private static final String ERROR_CODE = "\"error\":\"([^\"]+)\"";
-  /** Every {@value}th checkout is cancelled. */
-  /**
-   * Requests one node may have in flight before the client refuses more, as a load balancer's connection limit
-   * does: Gatling's shared pool opens a connection for every request that finds none idle, so without a bound a
-   * stall of a few seconds at 10× opens tens of thousands and runs generator and nodes out of file descriptors,
-   * which turns the stall into an outage.
-   */
-  static final int MAX_IN_FLIGHT = 2_000;
   private static final long FAST_FAILURE_NANOS = 1_000_000_000L;
+  /** Every {@value}th checkout is cancelled. */
   static final int RELEASE_EVERY = LoadSettings.RESERVATIONS_PER_SECOND / LoadSettings.RELEASES_PER_SECOND;
 
   protected final LoadSettings settings;
@@ -187,7 +182,7 @@ public abstract class StorefrontSimulation extends Simulation {
    * Sends {@code request} as a customer would see it: timed from the first attempt, recorded with its final outcome;
    * {@code onDone} sees the session and whether it succeeded. With several URLs a failed attempt is sent again to
    * the next one, as a load balancer does, when the connection failed at once (refused or reset: the node is gone),
-   * the node answered 503 or already had {@value #MAX_IN_FLIGHT} requests in flight; a request that timed out is
+   * the node answered 503 or already had {@code -DmaxInFlight} requests in flight; a request that timed out is
    * not retried, since sending more work to a cluster that is already too slow to answer is how an overload becomes
    * an outage.
    */
@@ -202,7 +197,7 @@ public abstract class StorefrontSimulation extends Simulation {
           Session next = session.markAsSucceeded().remove("status").set("try", attempt + 1)
               .set("sentAt", System.nanoTime()).set("target", target)
               .set("base", settings.urls.get(target).toString());
-          if (inFlight.get(target).incrementAndGet() > MAX_IN_FLIGHT) {
+          if (inFlight.get(target).incrementAndGet() > settings.maxInFlight) {
             inFlight.get(target).decrementAndGet();
             return next.set("shed", true).markAsFailed();
           }
@@ -244,9 +239,9 @@ public abstract class StorefrontSimulation extends Simulation {
     return System.nanoTime() - session.getLong("sentAt") < FAST_FAILURE_NANOS;
   }
 
-  private static String outcome(Session session) {
+  private String outcome(Session session) {
     if (session.contains("shed") && session.getBoolean("shed")) {
-      return "refused by the client: " + MAX_IN_FLIGHT + " requests already in flight to that node";
+      return "refused by the client: " + settings.maxInFlight + " requests already in flight to that URL";
     }
     if (!session.contains("status")) {
       return "no answer (connection failed or timed out)";
