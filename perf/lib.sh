@@ -137,14 +137,24 @@ http_status() {
 
 # Prints the body of GET http://127.0.0.1:$1$2 when it answers 200 within $3 seconds (default 2), else nothing.
 http_body() {
-  local port=$1 path=$2 limit=${3:-2} line
+  url_body "http://127.0.0.1:$1$2" "${3:-2}"
+}
+
+# Prints the body of GET $1, an http://HOST:PORT/PATH URL, when it answers 200 within $2 seconds (default 2), else
+# nothing. Without curl the request is made over bash's /dev/tcp.
+url_body() {
+  local url=$1 limit=${2:-2} host port path line
   if command -v curl >/dev/null 2>&1; then
-    curl -sf --max-time "$limit" "http://127.0.0.1:$port$path" 2>/dev/null || true
+    curl -sf --max-time "$limit" "$url" 2>/dev/null || true
     return 0
   fi
+  [[ $url =~ ^http://([^/:]+):([0-9]+)(/.*)?$ ]] || return 0
+  host=${BASH_REMATCH[1]}
+  port=${BASH_REMATCH[2]}
+  path=${BASH_REMATCH[3]:-/}
   (
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&3
+    exec 3<>"/dev/tcp/$host/$port"
+    printf 'GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n' "$path" "$host" "$port" >&3
     read -r -t "$limit" _ status _ <&3
     [[ $status == 200 ]] || exit 0
     while IFS= read -r -t "$limit" line <&3 && [[ $line != $'\r' && -n $line ]]; do

@@ -1,23 +1,44 @@
 #!/usr/bin/env bash
 # Runs one storefront load scenario (a Gatling simulation under perf/src/test/java) and everything around it.
 #
-#   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [-Dname=value]...
+#   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [--lb-stats URL] [-Dname=value]...
 #
-# SCENARIO is steady, ramp, hot, hot-ramp, failover or replay (perf/README.md describes each and its settings).
-# Without --url the script starts what the scenario needs on this machine, on free loopback ports: a dedicated
-# PostgreSQL from the service jar and one Tally node, or three clustered nodes for failover, which it then SIGKILLs,
-# restarts and restarts gracefully on schedule. With --url (repeatable or comma-separated) it drives that
-# deployment instead; give --pg-url too and the journal is audited afterwards, and for failover give the
-# -Dkill.command / -Drestart.command / -Dgraceful.command your deployment needs.
+# SCENARIO is steady, ramp, hot, hot-ramp, failover, rolling or replay (perf/README.md describes each and its
+# settings). Without --url the script starts what the scenario needs on this machine, on free loopback ports: a
+# dedicated PostgreSQL from the service jar and one Tally node, or for failover and rolling three clustered nodes
+# behind HAProxy, which gets all the load and health-checks the nodes as production's load balancer does, with the
+# configuration docker/compose.yaml uses too (docker/haproxy.cfg). failover SIGKILLs n2, restarts it and restarts
+# n3 gracefully on schedule; rolling restarts n1, n2 and n3 gracefully in turn, each once the one before serves
+# its shards again and HAProxy sends it requests.
+#
+# With --url (repeatable or comma-separated) it drives that deployment instead; give --pg-url too and the journal
+# is audited afterwards, --lb-stats with the CSV URL of the deployment's HAProxy and its counters are kept, and for
+# failover and rolling the commands your deployment needs. docker/compose.yaml through its load balancer (lb):
+#
+#   dc='docker compose -f docker/compose.yaml'; lb=http://127.0.0.1:8080
+#   perf/load.sh failover --url $lb -DmaxInFlight=8000 --lb-stats 'http://127.0.0.1:8404/stats;csv' \
+#     --pg-url postgresql://tally:tally@127.0.0.1:5432/tally -Dmultiple=10 -Dwarmup=30 -Dseconds=150 \
+#     -Dkill.at=60 -Dkill.command="$dc kill -s SIGKILL node-2" \
+#     -Drestart.at=90 -Drestart.command="$dc start node-2 && perf/load.sh serving node-2 $lb" \
+#     -Dgraceful.at=130 -Dgraceful.command="$dc restart node-3 && perf/load.sh serving node-3 $lb"
+#   perf/load.sh rolling --url $lb ... -Drolling.nodes=node-1,node-2,node-3 -Drolling.at=50,90,130 \
+#     -Drolling.command="$dc restart {node} && perf/load.sh serving {node} $lb"
+#
+# The commands run in the directory perf/load.sh was started from (the repository root here). `docker compose
+# restart` stops a node with SIGTERM, waits for it to exit and starts it; `perf/load.sh serving NAME URL` then waits
+# until the cluster behind URL lists NAME as serving every shard it owns, so a rolling restart takes the next node
+# only once the last one is back.
 #
 # Every run writes perf/results/SCENARIO-<timestamp>/: summary.json, timeline.csv, SVG charts, acknowledged.csv,
-# the audit's output, Gatling's HTML report under gatling/ and the logs of what the script started; then it appends
-# one line to perf/RESULTS.md. The exit status is non-zero when the run crashed or the audit failed.
+# the audit's output, Gatling's HTML report under gatling/, the logs of what the script started (HAProxy's too)
+# and, behind HAProxy, haproxy-stats.csv and haproxy-counters.txt; then it appends one line to perf/RESULTS.md. The
+# exit status is non-zero when the run crashed or the audit failed.
 #
 # Environment: NODE_JAVA_OPTS (one node; default a 1 GB heap with a 10 ms pause goal), CLUSTER_JAVA_OPTS (each of
 # the three; default 512 MB), READY_TIMEOUT [180] seconds for each start-up, SKIP_BUILD=1 uses the jars as they are.
 #
-# The script also serves its own failover actions: `perf/load.sh node kill|restart|graceful NAME RUN_DIR`.
+# The script also serves the actions of failover and rolling: `perf/load.sh node kill|restart|graceful NAME RUN_DIR`
+# for its local nodes, and `perf/load.sh serving NAME URL` for any cluster.
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,16 +50,21 @@ NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis
 CLUSTER_JAVA_OPTS=${CLUSTER_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
 AUDIT_TIMEOUT=${AUDIT_TIMEOUT:-1800}
 RESULTS_FILE="$PERF_DIR/RESULTS.md"
+LB_CONFIG="$ROOT/docker/haproxy.cfg"
 
 RUN=""
 PG_PID=""
 PG_URL=""
 DATA_DIR=""
+JAR_DIR=""
+LB_PID=""
+LB_STATS_URL=""
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo pipefail$/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
+# Prints the Gatling simulation class of scenario $1; fails for an unknown scenario.
 simulation_of() {
   case $1 in
     steady) echo Steady ;;
@@ -46,15 +72,18 @@ simulation_of() {
     hot) echo HotSlot ;;
     hot-ramp) echo HotSlotRamp ;;
     failover) echo Failover ;;
+    rolling) echo Rolling ;;
     replay) echo Replay ;;
     *) return 1 ;;
   esac
 }
 
+# Runs last, however the run ends: stops HAProxy, the nodes and PostgreSQL, and removes the temporary data.
 cleanup() {
   local status=$? pidfile
   set +e
   trap - EXIT INT TERM
+  stop "$LB_PID" "HAProxy" group
   if [[ -n $RUN && -d $RUN/nodes ]]; then
     for pidfile in "$RUN"/nodes/*.pid; do
       [[ -f $pidfile ]] || continue
@@ -67,11 +96,23 @@ cleanup() {
   if [[ -n $DATA_DIR && -d $DATA_DIR ]]; then
     rm -rf -- "$DATA_DIR"
   fi
+  if [[ -n $JAR_DIR && -d $JAR_DIR ]]; then
+    rm -rf -- "$JAR_DIR"
+  fi
   exit "$status"
 }
 
-# Writes node $1's environment (ports, cluster settings, JVM options) to RUN/nodes/$1.env, so `node restart` can
-# start it again exactly as before.
+# Copies the service jar for this run and points SERVICE_JAR at the copy, so that every process the run starts
+# (a node restarted minutes later too, and the audit) runs the same code even when target/tally.jar is rebuilt
+# meanwhile: a JVM loads classes from its jar as it needs them, and a jar rewritten under it fails a running node.
+snapshot_service_jar() {
+  JAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-load-jar.XXXXXX")
+  cp -- "$SERVICE_JAR" "$JAR_DIR/tally.jar"
+  SERVICE_JAR="$JAR_DIR/tally.jar"
+}
+
+# Writes node $1's environment (ports, cluster settings, JVM options, the jar) to RUN/nodes/$1.env, so
+# `node restart` can start it again exactly as before.
 define_node() {
   local name=$1 http=$2 hz=${3:-} members=${4:-} opts=$5 file="$RUN/nodes/$1.env"
   {
@@ -81,18 +122,19 @@ define_node() {
       printf ' TALLY_CLUSTER_HOST=127.0.0.1 TALLY_CLUSTER_PORT=%q TALLY_CLUSTER_MEMBERS=%q' "$hz" "$members"
     fi
     # GC pauses are the first suspect of a latency spike, so every node logs them (one file per process).
-    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\n' "$http" "$opts -Xlog:gc:file=$RUN/logs/$name-gc-%p.log:uptime,time"
+    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\nNODE_JAR=%q\n' "$http" \
+      "$opts -Xlog:gc:file=$RUN/logs/$name-gc-%p.log:uptime,time" "$SERVICE_JAR"
   } >"$file"
 }
 
 # Starts node $1 of run directory $2 from its env file; its pid goes to RUN/nodes/$1.pid, output to logs/$1.log.
 start_defined_node() {
-  local name=$1 dir=$2 NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS=""
+  local name=$1 dir=$2 NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
   # shellcheck disable=SC1090  # written by define_node
   source "$dir/nodes/$name.env"
   log "starting node $name on HTTP port $NODE_HTTP_PORT"
   # shellcheck disable=SC2086  # word splitting of the JVM options is intended
-  start_appending "$dir/logs/$name.log" env "${NODE_VARS[@]}" java $NODE_OPTS -jar "$SERVICE_JAR"
+  start_appending "$dir/logs/$name.log" env "${NODE_VARS[@]}" java $NODE_OPTS -jar "$NODE_JAR"
   printf '%s\n' "$STARTED_PID" >"$dir/nodes/$name.pid"
   wait_ready "$STARTED_PID" "$NODE_HTTP_PORT" "$dir/logs/$name.log" "$READY_TIMEOUT"
 }
@@ -106,11 +148,11 @@ start_appending() {
   STARTED_PID=$!
 }
 
-# Waits until node $1 (HTTP port $2) lists itself as serving every shard it owns.
+# Waits until the cluster answering at URL $2 lists node $1 as serving every shard it owns (and owning some).
 await_serving() {
-  local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT)) body member
+  local name=$1 url=${2%/} deadline=$((SECONDS + READY_TIMEOUT)) body="" member
   while (( SECONDS < deadline )); do
-    body=$(http_body "$port" /cluster)
+    body=$(url_body "$url/cluster")
     member=$(grep -o "{\"nodeId\":\"$name\"[^}]*}" <<<"$body" | head -n 1 || true)
     if [[ $member == *'"state":"serving"'* && $member =~ \"shards\":([0-9]+) ]]; then
       local shards=${BASH_REMATCH[1]}
@@ -123,9 +165,47 @@ await_serving() {
   die "node $name did not serve its shards within ${READY_TIMEOUT}s: $body"
 }
 
-# `node kill|restart|graceful NAME RUN_DIR`: the failover actions, run by the load generator on schedule.
+# The name docker/haproxy.cfg gives local node $1 (n2 is server node-2, as in docker/compose.yaml).
+lb_server_of() {
+  printf 'node-%s\n' "${1#n}"
+}
+
+# Prints HAProxy's status (UP, DOWN, "DOWN 1/2", MAINT, ...) of server $2 in the stats CSV at URL $1.
+lb_status() {
+  url_body "$1" | awk -F, -v server="$2" '
+    NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $1 == "tally" && $2 == server { print $col["status"]; exit }'
+}
+
+# Waits until the local HAProxy (stats CSV at URL $1) sends requests to local node $2 again: it is UP after two
+# good health checks in a row.
+await_lb_up() {
+  local url=$1 name=$2 server deadline=$((SECONDS + READY_TIMEOUT)) status=""
+  server=$(lb_server_of "$name")
+  while (( SECONDS < deadline )); do
+    status=$(lb_status "$url" "$server")
+    [[ $status == UP ]] && return 0
+    sleep 0.1
+  done
+  die "HAProxy did not take node $name ($server) into rotation within ${READY_TIMEOUT}s (status: ${status:-none})"
+}
+
+# After node $1 of run directory $2 serves its shards again, waits until the run's HAProxy, if it has one, sends
+# requests to it again, so the next action (a rolling restart's next node) finds it in rotation.
+await_back() {
+  local name=$1 dir=$2 LB_STATS_URL=""
+  if [[ -f $dir/lb.env ]]; then
+    # shellcheck disable=SC1091  # written by start_lb
+    source "$dir/lb.env"
+    await_lb_up "$LB_STATS_URL" "$name"
+    log "HAProxy sends requests to node $name again"
+  fi
+}
+
+# `node kill|restart|graceful NAME RUN_DIR`: the actions of failover and rolling on a local node, run by the load
+# generator on schedule. restart and graceful return once the node serves its shards and is back in rotation.
 node_action() {
-  local action=$1 name=$2 dir=$3 pid NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS=""
+  local action=$1 name=$2 dir=$3 pid NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
   RUN=$dir
   # shellcheck disable=SC1090  # written by define_node
   source "$dir/nodes/$name.env"
@@ -139,8 +219,9 @@ node_action() {
       ;;
     restart)
       start_defined_node "$name" "$dir"
-      await_serving "$name" "$NODE_HTTP_PORT"
+      await_serving "$name" "http://127.0.0.1:$NODE_HTTP_PORT"
       log "node $name serves its shards again"
+      await_back "$name" "$dir"
       ;;
     graceful)
       [[ -n $pid ]] && alive "$pid" || die "node $name is not running"
@@ -149,19 +230,98 @@ node_action() {
       wait_gone "$pid" "$STOP_TIMEOUT" 0.05 || die "node $name did not stop within ${STOP_TIMEOUT}s"
       log "node $name stopped; starting it again"
       start_defined_node "$name" "$dir"
-      await_serving "$name" "$NODE_HTTP_PORT"
+      await_serving "$name" "http://127.0.0.1:$NODE_HTTP_PORT"
       log "node $name serves its shards again"
+      await_back "$name" "$dir"
       ;;
     *) die "unknown node action $action (kill, restart or graceful)" ;;
   esac
 }
 
+# True for the scenarios that run on three nodes behind a load balancer.
+multi_node() {
+  [[ $1 == failover || $1 == rolling ]]
+}
+
+# Prints the global maxconn of docker/haproxy.cfg: the connections HAProxy accepts at once.
+lb_maxconn() {
+  local maxconn
+  maxconn=$(awk '$1 == "maxconn" { print $2; exit }' "$LB_CONFIG")
+  [[ $maxconn =~ ^[0-9]+$ ]] || die "no global maxconn in $LB_CONFIG"
+  printf '%s\n' "$maxconn"
+}
+
+# Starts HAProxy with docker/haproxy.cfg on 127.0.0.1 port $1 (stats page on port $2) in front of the nodes on HTTP
+# ports $3, $4 and $5, and waits until it sends requests to all three. Its pid is left in LB_PID, the URL of its
+# counters in LB_STATS_URL and in RUN/lb.env (for the node actions), its log in RUN/logs/haproxy.log.
+start_lb() {
+  local port=$1 stats=$2 i
+  local -a vars=("TALLY_LB_BIND=127.0.0.1:$port" "TALLY_LB_STATS_BIND=127.0.0.1:$stats"
+    "TALLY_NODE_1=127.0.0.1:$3" "TALLY_NODE_2=127.0.0.1:$4" "TALLY_NODE_3=127.0.0.1:$5")
+  command -v haproxy >/dev/null 2>&1 \
+    || die "haproxy not found: failover and rolling run the cluster behind HAProxy 2.6 (apt-get install haproxy)"
+  if ! env "${vars[@]}" haproxy -c -q -f "$LB_CONFIG" >"$RUN/logs/haproxy-check.log" 2>&1; then
+    show_log "$RUN/logs/haproxy-check.log"
+    die "HAProxy refuses $LB_CONFIG"
+  fi
+  log "starting HAProxy on port $port in front of the three nodes (counters on port $stats)"
+  start "$RUN/logs/haproxy.log" env "${vars[@]}" haproxy -db -f "$LB_CONFIG"
+  LB_PID=$STARTED_PID
+  LB_STATS_URL="http://127.0.0.1:$stats/stats;csv"
+  printf 'LB_STATS_URL=%q\n' "$LB_STATS_URL" >"$RUN/lb.env"
+  for i in 1 2 3; do
+    alive "$LB_PID" || { show_log "$RUN/logs/haproxy.log"; die "HAProxy exited during start-up"; }
+    await_lb_up "$LB_STATS_URL" "n$i"
+  done
+  URLS="http://127.0.0.1:$port"
+}
+
+# Saves the counters of HAProxy's stats CSV at URL $1 to RUN/haproxy-stats.csv, and what they say per node and in
+# all (failed connections, broken responses, retries, redispatches, how often and how long each node was out, the
+# 5xx answers and who gave them) to RUN/haproxy-counters.txt and the log.
+record_lb_stats() {
+  local url=$1 csv line
+  csv=$(url_body "$url" 5)
+  if [[ $csv != "# pxname,"* ]]; then
+    log "HAProxy's counters could not be read from $url"
+    return 0
+  fi
+  printf '%s\n' "$csv" >"$RUN/haproxy-stats.csv"
+  awk -F, '
+    NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i; next }
+    function n(name) { return $col[name] + 0 }
+    $1 != "tally" { next }
+    $2 == "FRONTEND" { requests = n("req_tot"); answered5xx = n("hrsp_5xx"); clientErrors = n("ereq"); next }
+    $2 == "BACKEND" { backendDown = n("chkdown"); backendDowntime = n("downtime"); next }
+    {
+      printf "%s: %s now; out %d times for %d s in all; %d connection errors, %d response errors, %d retries," \
+        " %d redispatched away; %d requests, at most %d at once and %d queued; %d answered 5xx\n", $2,
+        $col["status"], n("chkdown"), n("downtime"), n("econ"), n("eresp"), n("wretr"), n("wredis"), n("stot"),
+        n("smax"), n("qmax"), n("hrsp_5xx")
+      econ += n("econ"); eresp += n("eresp"); wretr += n("wretr"); wredis += n("wredis"); nodes5xx += n("hrsp_5xx")
+    }
+    END {
+      printf "all nodes: %d connection errors, %d response errors, %d retries, %d redispatches; no node" \
+        " available %d times for %d s\n", econ, eresp, wretr, wredis, backendDown, backendDowntime
+      printf "clients: %d requests, %d request errors, %d answered 5xx, %d of them by HAProxy itself (no" \
+        " node, queue or server timeout)\n", requests, clientErrors, answered5xx, answered5xx - nodes5xx
+    }' <<<"$csv" >"$RUN/haproxy-counters.txt"
+  log "HAProxy's counters since it started (haproxy-stats.csv, haproxy-counters.txt):"
+  while IFS= read -r line; do
+    log "  $line"
+  done <"$RUN/haproxy-counters.txt"
+}
+
+# Starts the scenario's deployment on this machine: PostgreSQL and one node, or three nodes behind HAProxy for
+# failover and rolling, whose actions it then plans (SCENARIO_DEFAULTS, overridden by the command line).
 start_local() {
-  local scenario=$1 name i members="" opts
+  local scenario=$1 name i members="" nodes=1 extra=0
   local -a ports
-  local nodes=1
-  [[ $scenario == failover ]] && nodes=3
-  free_ports ports $((1 + 2 * nodes))
+  if multi_node "$scenario"; then
+    nodes=3
+    extra=2
+  fi
+  free_ports ports $((1 + 2 * nodes + extra))
   DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-load.XXXXXX")
   PG_URL="postgresql://postgres@127.0.0.1:${ports[0]}/postgres"
   log "starting PostgreSQL on port ${ports[0]} (data in $DATA_DIR)"
@@ -193,14 +353,26 @@ start_local() {
     wait "$i" || die "a cluster node did not start (logs in $RUN/logs)"
   done
   for i in 1 2 3; do
-    await_serving "n$i" "${ports[$i]}"
+    await_serving "n$i" "http://127.0.0.1:${ports[$i]}"
     WATCH="n$i=pidfile:$RUN/nodes/n$i.pid,$WATCH"
-    URLS+="${URLS:+,}http://127.0.0.1:${ports[$i]}"
   done
-  FAILOVER_DEFAULTS=(-Dmultiple=10 -Dwarmup=30 -Dseconds=150 -Dkill.at=60 -Drestart.at=90 -Dgraceful.at=130
-    "-Dkill.command=$PERF_DIR/load.sh node kill n2 $RUN"
-    "-Drestart.command=$PERF_DIR/load.sh node restart n2 $RUN"
-    "-Dgraceful.command=$PERF_DIR/load.sh node graceful n3 $RUN")
+  start_lb "${ports[7]}" "${ports[8]}" "${ports[1]}" "${ports[2]}" "${ports[3]}"
+  WATCH="haproxy=$LB_PID,$WATCH"
+  # The client lets HAProxy have as many requests in flight as HAProxy accepts, so that HAProxy (maxconn per node,
+  # its queue and its timeouts) decides what happens to a request when a node stalls, as it would in production.
+  SCENARIO_DEFAULTS=(-Dmultiple=10 -Dwarmup=30 -Dseconds=150 "-DmaxInFlight=$(lb_maxconn)")
+  case $scenario in
+    failover)
+      SCENARIO_DEFAULTS+=(-Dkill.at=60 -Drestart.at=90 -Dgraceful.at=130
+        "-Dkill.command=$PERF_DIR/load.sh node kill n2 $RUN"
+        "-Drestart.command=$PERF_DIR/load.sh node restart n2 $RUN"
+        "-Dgraceful.command=$PERF_DIR/load.sh node graceful n3 $RUN")
+      ;;
+    rolling)
+      SCENARIO_DEFAULTS+=(-Drolling.nodes=n1,n2,n3 -Drolling.at=50,90,130
+        "-Drolling.command=$PERF_DIR/load.sh node graceful {node} $RUN")
+      ;;
+  esac
 }
 
 main() {
@@ -208,6 +380,12 @@ main() {
     shift
     (( $# == 3 )) || die "usage: perf/load.sh node kill|restart|graceful NAME RUN_DIR"
     node_action "$@"
+    return
+  fi
+  if [[ ${1:-} == serving ]]; then
+    (( $# == 3 )) || die "usage: perf/load.sh serving NAME URL"
+    await_serving "$2" "$3"
+    log "node $2 serves its shards"
     return
   fi
   if [[ $# -eq 0 || $1 == --help || $1 == -h ]]; then
@@ -218,8 +396,8 @@ main() {
   local -a urls=() props=()
   shift
   simulation=$(simulation_of "$scenario") || die "unknown scenario '$scenario' (steady, ramp, hot, hot-ramp," \
-    "failover or replay)"
-  local external_pg=""
+    "failover, rolling or replay)"
+  local external_pg="" external_lb_stats=""
   while (( $# > 0 )); do
     arg=$1
     case $arg in
@@ -227,6 +405,8 @@ main() {
       --url=*) urls+=("${arg#--url=}") ;;
       --pg-url) external_pg=${2:?--pg-url needs a URL}; shift ;;
       --pg-url=*) external_pg=${arg#--pg-url=} ;;
+      --lb-stats) external_lb_stats=${2:?--lb-stats needs a URL}; shift ;;
+      --lb-stats=*) external_lb_stats=${arg#--lb-stats=} ;;
       -D*) props+=("$arg") ;;
       *) die "unexpected argument '$arg' (see perf/load.sh --help)" ;;
     esac
@@ -245,14 +425,18 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  if [[ -f $SERVICE_JAR ]]; then
+    snapshot_service_jar
+  fi
 
   WATCH=""
-  FAILOVER_DEFAULTS=()
+  SCENARIO_DEFAULTS=()
   if (( ${#urls[@]} == 0 )); then
     start_local "$scenario"
   else
     URLS=$(IFS=,; echo "${urls[*]}")
     PG_URL=$external_pg
+    LB_STATS_URL=$external_lb_stats
   fi
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   if [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
@@ -262,7 +446,10 @@ main() {
   mvn -q -f "$PERF_DIR/pom.xml" gatling:test "-Dgatling.simulationClass=io.tally.perf.$simulation" \
     "-Dgatling.resultsFolder=$RUN/gatling" "-Dgatling.gcLog=$RUN/logs/gatling-gc.log" "-Durls=$URLS" \
     "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
-    "${FAILOVER_DEFAULTS[@]}" "${props[@]}" 2>&1 | tee "$RUN/logs/gatling.log" || gatling_status=$?
+    "${SCENARIO_DEFAULTS[@]}" "${props[@]}" 2>&1 | tee "$RUN/logs/gatling.log" || gatling_status=$?
+  if [[ -n $LB_STATS_URL ]]; then
+    record_lb_stats "$LB_STATS_URL"
+  fi
   [[ -f $RUN/summary.json ]] || die "the scenario wrote no summary (see $RUN/logs/gatling.log)"
 
   if [[ -n $PG_URL ]]; then
