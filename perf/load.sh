@@ -212,7 +212,7 @@ node_action() {
   pid=$(cat "$dir/nodes/$name.pid" 2>/dev/null || true)
   case $action in
     kill)
-      [[ -n $pid ]] && alive "$pid" || die "node $name is not running"
+      alive "$pid" || die "node $name is not running"
       log "SIGKILL node $name (pid $pid)"
       kill -KILL "$pid"
       wait_gone "$pid" 30 0.05 || die "node $name survived SIGKILL"
@@ -224,7 +224,7 @@ node_action() {
       await_back "$name" "$dir"
       ;;
     graceful)
-      [[ -n $pid ]] && alive "$pid" || die "node $name is not running"
+      alive "$pid" || die "node $name is not running"
       log "SIGTERM node $name (pid $pid)"
       kill -TERM "$pid"
       wait_gone "$pid" "$STOP_TIMEOUT" 0.05 || die "node $name did not stop within ${STOP_TIMEOUT}s"
@@ -369,7 +369,7 @@ start_local() {
         "-Dgraceful.command=$PERF_DIR/load.sh node graceful n3 $RUN")
       ;;
     rolling)
-      SCENARIO_DEFAULTS+=(-Drolling.nodes=n1,n2,n3 -Drolling.at=50,90,130
+      SCENARIO_DEFAULTS+=("-Drolling.nodes=n1,n2,n3" "-Drolling.at=50,90,130"
         "-Drolling.command=$PERF_DIR/load.sh node graceful {node} $RUN")
       ;;
   esac
