@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.config.JournalConfig;
 import io.tally.support.TestDatabase;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -28,13 +30,24 @@ class JournalIT {
   private Pool pool;
   private Journal journal;
 
+  /** The journal's writer context: appends submitted by one task on it are all queued before it writes. */
+  private Context writer;
+
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
     Migrations.apply(pool).await();
-    journal = new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node");
+    writer = vertx.getOrCreateContext();
+    journal = onWriter(() -> new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node"));
+  }
+
+  /** Runs {@code action} as one task on the journal's writer context and returns what it returned. */
+  private <T> T onWriter(java.util.function.Supplier<T> action) {
+    Promise<T> result = Promise.promise();
+    writer.runOnContext(v -> result.complete(action.get()));
+    return result.future().await();
   }
 
   @AfterEach
@@ -77,14 +90,20 @@ class JournalIT {
   void aSharedAppendFailsOnlyTheConflictingStream() {
     journal.append(new StreamAppend("b", 0, events("first"))).await();
 
-    // one writer in flight: the three appends below queue behind the first and share one transaction
-    Future<Void> blocker = journal.append(new StreamAppend("blocker", 0, events("z")));
-    Future<Void> a = journal.append(new StreamAppend("a", 0, events("a1", "a2")));
-    Future<Void> b = journal.append(new StreamAppend("b", 0, events("stale1", "stale2")));
-    Future<Void> c = journal.append(new StreamAppend("c", 0, events("c1")));
-    Future.join(blocker, a, b, c).otherwiseEmpty().await();
+    // one writer: submitted in one task on its context, the appends are all queued before it writes any, so they
+    // share one transaction whatever the timing
+    List<Future<Void>> appends = onWriter(() -> List.of(
+        journal.append(new StreamAppend("d", 0, events("z"))),
+        journal.append(new StreamAppend("a", 0, events("a1", "a2"))),
+        journal.append(new StreamAppend("b", 0, events("stale1", "stale2"))),
+        journal.append(new StreamAppend("c", 0, events("c1")))));
+    Future<Void> d = appends.get(0);
+    Future<Void> a = appends.get(1);
+    Future<Void> b = appends.get(2);
+    Future<Void> c = appends.get(3);
+    Future.join(d, a, b, c).otherwiseEmpty().await();
 
-    assertTrue(blocker.succeeded() && a.succeeded() && c.succeeded());
+    assertTrue(d.succeeded() && a.succeeded() && c.succeeded());
     assertInstanceOf(AppendConflictException.class, b.cause());
     assertEquals(List.of("test.first.v1"), journal.read("b", 0, 10).await().stream().map(RecordedEvent::type)
         .toList());
@@ -94,6 +113,9 @@ class JournalIT {
     pool.query("SELECT DISTINCT tx_id::text FROM events WHERE stream_id IN ('a', 'c')").execute().await()
         .forEach(txs::add);
     assertEquals(1, txs.size(), "a and c were written by one transaction");
+    String dWrittenBy = pool.query("SELECT tx_id::text FROM events WHERE stream_id = 'd'").execute().await()
+        .iterator().next().getString(0);
+    assertEquals(txs.getFirst().getString(0), dWrittenBy, "the batch was written again without b, in one transaction");
   }
 
   @Test
