@@ -27,13 +27,17 @@ public final class Addresses {
   /** Internal: async projections' status and rebuilds, and the reports they serve. */
   public static final String PROJECTIONS = "tally.projections";
 
-  private static final String SHARD_PREFIX = "tally.shard.";
+  private static final String NODE_PREFIX = "tally.node.";
 
   private Addresses() {
   }
 
-  /** Internal: the commands of one shard's pools, consumed by that shard's owner. */
-  public static String shard(int shard) {
-    return SHARD_PREFIX + shard;
+  /**
+   * Internal: the one clustered address a node consumes for as long as it runs: pool commands for the shards it
+   * hosts, and its peers' pings and shard claims. The name is followed by an id of this process, so that a node
+   * restarted under the same name is a new address no sender can have a stale route to.
+   */
+  public static String node(String name, String incarnation) {
+    return NODE_PREFIX + name + "." + incarnation;
   }
 }

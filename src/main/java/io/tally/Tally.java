@@ -21,6 +21,7 @@ import io.tally.shard.HazelcastMembership;
 import io.tally.shard.LocalMembership;
 import io.tally.shard.Member;
 import io.tally.shard.Membership;
+import io.tally.shard.NodeEndpoint;
 import io.tally.shard.ShardManager;
 import io.tally.shard.ShardMessages;
 import io.tally.web.HttpVerticle;
@@ -38,7 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -54,23 +55,28 @@ import org.slf4j.LoggerFactory;
 public final class Tally {
 
   private static final Logger log = LoggerFactory.getLogger(Tally.class);
+  /** The longest any stop step without a setting of its own may take. */
+  private static final Duration STEP_LIMIT = Duration.ofSeconds(5);
   private static final String USAGE = "usage: java -jar tally.jar [node|postgres|audit [--acknowledged FILE|DIR]...]";
 
   private final TallyConfig config;
   private final EmbeddedDatabase embedded;
   private final Vertx vertx;
   private final Pool pool;
+  private final Membership membership;
   private final ShardManager shards;
   private final List<String> frontDeployments;
   private final List<String> backDeployments;
   private final List<HttpVerticle> httpServers;
 
-  private Tally(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Pool pool, ShardManager shards,
-      List<String> frontDeployments, List<String> backDeployments, List<HttpVerticle> httpServers) {
+  private Tally(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Pool pool, Membership membership,
+      ShardManager shards, List<String> frontDeployments, List<String> backDeployments,
+      List<HttpVerticle> httpServers) {
     this.config = config;
     this.embedded = embedded;
     this.vertx = vertx;
     this.pool = pool;
+    this.membership = membership;
     this.shards = shards;
     this.frontDeployments = frontDeployments;
     this.backDeployments = backDeployments;
@@ -127,19 +133,20 @@ public final class Tally {
       embedded = EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
       url = embedded.url();
     }
-    Member self = new Member(config.nodeId(), config.roles(), advertisedHttp(config), true, false, new TreeSet<>());
+    String address = Addresses.node(config.nodeId(), UUID.randomUUID().toString().substring(0, 8));
+    Member self = Member.starting(config.nodeId(), config.roles(), advertisedHttp(config), address);
+    int eventLoops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
     Vertx vertx;
     Membership membership;
     try {
-      VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(
-          config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors());
+      VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
       if (config.cluster().enabled()) {
         ClusterConfig cluster = config.cluster();
         options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
             .setClusterPublicHost(cluster.host());
         HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
         vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await();
-        membership = new HazelcastMembership(manager.getHazelcastInstance());
+        membership = new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster);
         log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(),
             cluster.port());
       } else {
@@ -162,12 +169,14 @@ public final class Tally {
       ShardMessages.register(vertx.eventBus());
       AvailabilityAnswer.register(vertx.eventBus());
       Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
-      CommandSender sender = new CommandSender(vertx, config.shards());
       ShardManager shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(),
-          membership, config.has(Role.AGGREGATE));
+          membership, config.has(Role.AGGREGATE), eventLoops);
+      CommandSender sender = new CommandSender(vertx, config.shards(), membership, shards);
       List<String> back = new ArrayList<>();
       List<String> front = new ArrayList<>();
       List<HttpVerticle> servers = new CopyOnWriteArrayList<>();
+      // the node address exists before this node may own anything, and stays until Vert.x closes
+      vertx.deployVerticle(new NodeEndpoint(address, shards, membership)).await();
       shards.start().await();
       if (config.has(Role.AGGREGATE)) {
         back.add(vertx.deployVerticle(new CommandGateway(sender)).await());
@@ -181,9 +190,11 @@ public final class Tally {
       if (config.has(Role.WEB)) {
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         AtomicInteger openSockets = new AtomicInteger();
+        AtomicInteger connections = new AtomicInteger();
+        boolean localReads = config.has(Role.QUERY);
         front.add(vertx.deployVerticle(() -> {
-          HttpVerticle server = new HttpVerticle(config.http(), config.query(), sender, shards::ready, shards::status,
-              openSockets);
+          HttpVerticle server = new HttpVerticle(config.http(), config.query(), sender, shards::notReadyBecause,
+              shards::status, openSockets, connections, localReads);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances)).await());
@@ -192,7 +203,7 @@ public final class Tally {
       }
       shards.join().await();
       log.info("Node {} is ready", config.nodeId());
-      return new Tally(config, embedded, vertx, pool, shards, front, back, servers);
+      return new Tally(config, embedded, vertx, pool, membership, shards, front, back, servers);
     } catch (Exception e) {
       vertx.close().await();
       if (embedded != null) {
@@ -218,19 +229,28 @@ public final class Tally {
   }
 
   /**
-   * Stops in the order that loses nothing: hand the shards to the other nodes (this node turns unready, its
-   * appends in flight finish and are answered, its HTTP requests meanwhile go to the new owners), then let HTTP
-   * requests in flight finish, then leave the cluster and close the database.
+   * Stops in the order that loses nothing, each step bounded so that a stop always finishes, even with its
+   * database gone: turn unready and hand the shards to the other nodes (appends in flight finish and are answered;
+   * HTTP requests meanwhile go to the new owners), keep taking HTTP requests for {@code http.drainMs} after turning
+   * unready so that load balancers stop sending first, then let the HTTP requests in flight finish, stop the read
+   * side, close the database and leave the cluster.
    */
   public Future<Void> stop() {
     log.info("Stopping node {}", config.nodeId());
-    return shards.stop()
+    Duration handoff = config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace());
+    Future<Void> drained = vertx.timer(Math.max(1, config.http().drain().toMillis())).mapEmpty();
+    return bounded("hand the shards off", shards.stop(), handoff)
         .onComplete(v -> log.info("Node {} handed its shards off", config.nodeId()))
-        .compose(v -> undeploy(frontDeployments))
+        .compose(v -> drained)
+        .compose(v -> bounded("stop serving HTTP", undeploy(frontDeployments),
+            config.http().shutdownGrace().plusSeconds(5)))
         .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
-        .compose(v -> undeploy(backDeployments))
-        .compose(v -> pool.close())
-        .eventually(() -> vertx.close())
+        .compose(v -> bounded("stop the read side", undeploy(backDeployments), STEP_LIMIT))
+        .compose(v -> bounded("close the database pool", pool.close(), STEP_LIMIT))
+        .compose(v -> {
+          membership.close();
+          return bounded("leave the cluster", vertx.close(), STEP_LIMIT);
+        })
         .onComplete(done -> {
           if (embedded != null) {
             try {
@@ -243,12 +263,22 @@ public final class Tally {
         });
   }
 
-  /** Stops, waiting no longer than the handoff and HTTP grace periods allow, plus a margin. */
+  /** {@code step}, or after {@code limit} a warning and on with the stop: a stop must never hang on one step. */
+  private Future<Void> bounded(String name, Future<?> step, Duration limit) {
+    Future<Void> done = step.mapEmpty();
+    return done.timeout(limit.toMillis(), TimeUnit.MILLISECONDS).recover(failure -> {
+      log.warn("Node {} could not {} ({}); going on with the stop", config.nodeId(), name, failure.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Stops, waiting no longer than the handoff, drain and HTTP grace periods allow, plus a margin. */
   private void stopAndWait() {
     CountDownLatch stopped = new CountDownLatch(1);
     stop().onComplete(done -> stopped.countDown());
-    Duration bound = config.cluster().handoffTimeout().plus(config.cluster().unsubscribeGrace())
-        .plus(config.http().shutdownGrace()).plusSeconds(30);
+    Duration bound = config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace())
+        .plus(config.http().drain()).plus(config.http().shutdownGrace()).plus(STEP_LIMIT.multipliedBy(3))
+        .plusSeconds(10);
     try {
       if (!stopped.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
         log.error("Node {} did not stop within {}; exiting anyway", config.nodeId(), bound);

@@ -15,8 +15,8 @@ import java.util.List;
  * @param heartbeat how often members tell each other they are alive
  * @param failureTimeout how long without a heartbeat before a member is declared dead and its shards move
  * @param handoffTimeout how long a stopping node waits for others to take over its shards before it lets go
- * @param unsubscribeGrace how long a shard that moved away keeps answering "retry" before it unsubscribes, so that
- *     senders whose view of the subscriptions is a moment old are redirected rather than left without an answer
+ * @param unsubscribeGrace how long a stopping node keeps its node address after every peer has acknowledged that it
+ *     hosts nothing, so that a command already on its way is answered ("not owner") rather than dropped
  */
 public record ClusterConfig(String name, String host, int port, List<String> members, int eventBusPort,
     Duration heartbeat, Duration failureTimeout, Duration handoffTimeout, Duration unsubscribeGrace) {
@@ -52,6 +52,6 @@ public record ClusterConfig(String name, String host, int port, List<String> mem
         heartbeat,
         failureTimeout,
         section.millis("handoffTimeoutMs", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)),
-        section.millis("unsubscribeGraceMs", Duration.ofSeconds(2), Duration.ZERO, Duration.ofMinutes(1)));
+        section.millis("unsubscribeGraceMs", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1)));
   }
 }

@@ -1,10 +1,13 @@
 package io.tally.shard;
 
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The membership of a node that runs alone: it is the whole cluster. */
+/** The membership of a node that runs alone: it is the whole cluster, with no peer to reach or to tell. */
 public final class LocalMembership implements Membership {
 
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -30,8 +33,24 @@ public final class LocalMembership implements Membership {
   }
 
   @Override
-  public void announce(boolean joining, boolean leaving, SortedSet<Integer> served) {
-    self = self.with(joining, leaving, served);
+  public Future<Void> announce(boolean joining, boolean leaving, SortedSet<Integer> served) {
+    self = self.announcing(joining, leaving, served, Set.of());
     listeners.forEach(Runnable::run);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public boolean reachable() {
+    return true;
+  }
+
+  @Override
+  public List<String> unreachable() {
+    return List.of();
+  }
+
+  @Override
+  public JsonObject exchange(JsonObject peerState) {
+    return self.state();
   }
 }

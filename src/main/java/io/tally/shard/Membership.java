@@ -1,12 +1,15 @@
 package io.tally.shard;
 
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedSet;
 
 /**
  * Who is in the cluster, as this node sees it. Ownership of shards is computed from this view on every node, with
- * no coordinator: each member announces what it serves, and every node can tell whether every shard has a serving
- * owner.
+ * no coordinator: each member announces whether it is starting, serving or leaving and which shards it hosts, and
+ * every node can tell whether every shard is hosted by its owner.
  */
 public interface Membership {
 
@@ -16,12 +19,31 @@ public interface Membership {
   /** The live members, this node included, in name order. Cheap: served from memory. */
   List<Member> members();
 
+  /** The live member that consumes {@code address}, if any. */
+  default Optional<Member> byAddress(String address) {
+    return members().stream().filter(member -> member.address().equals(address)).findFirst();
+  }
+
   /** Calls {@code listener} (on any thread) whenever a member joins, leaves or announces a change. */
   void onChange(Runnable listener);
 
   /**
-   * Tells every member whether this node is still starting or leaving, and which shards it serves. This node's
-   * own view changes at once; the others learn it shortly after.
+   * Tells every member whether this node is still starting or leaving, and which shards it hosts. This node's own
+   * view changes at once. The future completes once every live peer has acknowledged this announcement or left
+   * the membership; it never fails, and the caller bounds how long it waits.
    */
-  void announce(boolean joining, boolean leaving, SortedSet<Integer> served);
+  Future<Void> announce(boolean joining, boolean leaving, SortedSet<Integer> served);
+
+  /** Whether this node has reached the node address of every live peer, and every live peer has reached its own. */
+  boolean reachable();
+
+  /** The live peers that have not reached this node or that this node has not reached: for logs and status. */
+  List<String> unreachable();
+
+  /** A peer's ping: learns the state it carries and answers with this node's. */
+  JsonObject exchange(JsonObject peerState);
+
+  /** Stops talking to peers (the process is about to leave the cluster). */
+  default void close() {
+  }
 }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,8 @@ final class PoolEntity {
   private long eventsSinceSnapshot;
   private boolean loaded;
   private boolean busy;
-  private boolean retired;
+  private long busySince;
+  private Supplier<Reply> moved;
   private boolean snapshotInFlight;
   private long lastUsedNanos = System.nanoTime();
 
@@ -83,6 +85,16 @@ final class PoolEntity {
     return busy || !queue.isEmpty();
   }
 
+  /** How long, in nanoseconds up to {@code now}, the load or append in flight has been waited for; 0 if none. */
+  long waitingNanos(long now) {
+    return busy ? now - busySince : 0;
+  }
+
+  /** What the entity is waiting for, for a log line. */
+  String waitingFor() {
+    return (loaded ? "an append" : "its load") + " with " + queue.size() + " commands queued";
+  }
+
   void submit(Pending pending) {
     lastUsedNanos = System.nanoTime();
     if (loaded && pending.request() instanceof ShardRequest.Read) {
@@ -96,17 +108,20 @@ final class PoolEntity {
     }
   }
 
-  /** Answers everything still waiting with "retry": the shard is being handed to another node. */
-  void retire() {
-    retired = true;
+  /**
+   * Stops deciding: the shard is being handed to another node. An append in flight still finishes and is answered;
+   * everything else waiting is answered with {@code moved}, which names the new owner.
+   */
+  void retire(Supplier<Reply> moved) {
+    this.moved = moved;
     if (!busy) {
-      failQueued();
+      failQueued(moved);
     }
   }
 
   private void run() {
-    if (retired) {
-      failQueued();
+    if (moved != null) {
+      failQueued(moved);
       return;
     }
     if (!loaded) {
@@ -125,6 +140,7 @@ final class PoolEntity {
 
   private void load() {
     busy = true;
+    busySince = System.nanoTime();
     loads.acquire()
         .compose(admitted -> journal.load(poolId).onComplete(loaded -> loads.release()))
         .onComplete(result -> {
@@ -186,6 +202,7 @@ final class PoolEntity {
 
   private void append(Pool next, List<PoolEvent> events, List<Pending> answered, List<Reply> replies) {
     busy = true;
+    busySince = System.nanoTime();
     long expected = version;
     List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
     journal.append(new StreamAppend(poolId, expected, stored, next)).onComplete(result -> {
@@ -254,7 +271,7 @@ final class PoolEntity {
   }
 
   private static Reply retry() {
-    return Reply.error(503, "retry", "the pool moved or its journal write did not complete; retry");
+    return Reply.retry("the pool moved or its journal write did not complete; retry");
   }
 
   private void answer(List<Pending> answered, List<Reply> replies) {
@@ -265,14 +282,14 @@ final class PoolEntity {
 
   /** Drops the in-memory state after a failure; whatever waits is told to retry. */
   private void abandon() {
-    failQueued();
+    failQueued(PoolEntity::retry);
     forget.accept(this);
   }
 
-  private void failQueued() {
+  private void failQueued(Supplier<Reply> answer) {
     Pending pending;
     while ((pending = queue.poll()) != null) {
-      pending.reply().accept(retry());
+      pending.reply().accept(answer.get());
     }
   }
 }

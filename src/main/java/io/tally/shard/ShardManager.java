@@ -5,9 +5,12 @@ import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.journal.Journal;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -19,22 +22,40 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node serving exactly the shards it owns. Ownership is computed, not coordinated: every node ranks the
- * live aggregate members for each shard by rendezvous hashing ({@link Ownership}) and the first one owns it.
- * Whenever the membership changes, the manager deploys a {@link ShardVerticle} for each shard it gained and lets
- * go of each shard it lost once the new owner announces that it serves it, so a handoff leaves no gap.
+ * Keeps this node hosting exactly the shards it owns, and hands shards over without a gap or a second decider.
+ * Ownership is computed, not coordinated: every node ranks the live owners for each shard by rendezvous hashing
+ * ({@link Ownership}) and the first one owns it. Whenever the view changes, the manager reconciles:
  *
- * <p>Stopping is a handoff too: the node announces that it is leaving, the others take its shards over, and only
- * then are its shard verticles undeployed, finishing their appends in flight. Everything here runs on the
- * manager's own context, one reconciliation at a time.
+ * <ul>
+ *   <li><b>A shard gained</b> gets a host that holds its commands (awaiting), and the manager claims the shard from
+ *       every live peer. A peer that hosts it but no longer owns it stops deciding, finishes its appends in
+ *       flight and then answers "released"; a peer that still owns it in its own view answers "held" after a
+ *       while, and is asked again. Once every live peer has released it (a peer that left the membership releases
+ *       everything), the host decides what it held and serves.</li>
+ *   <li><b>A shard lost</b> is kept serving until its new owner claims it, so that no command waits while the
+ *       views converge; after {@code cluster.handoffTimeoutMs} without a claim it is let go anyway.</li>
+ * </ul>
+ *
+ * <p>Routing needs none of this to be exact: a host that does not serve a command answers "not owner", naming the
+ * owner it knows, and the journal's {@code (stream, seq)} key stops a second decider, should views ever disagree
+ * for long. Stopping is a handoff too: the node announces that it leaves, the others claim its shards, and it
+ * leaves once every peer has acknowledged that it hosts nothing. Everything here runs on the manager's own context.
  */
 public final class ShardManager {
 
   private static final Logger log = LoggerFactory.getLogger(ShardManager.class);
+  private static final long TICK_MS = 50;
+  private static final long CLAIM_TIMEOUT_MS = 3_000;
+  private static final long HOLD_MS = 1_000;
+  private static final long UNREACHABLE_LOG_MS = 5_000;
 
   private final Vertx vertx;
   private final Journal journal;
@@ -43,19 +64,34 @@ public final class ShardManager {
   private final ClusterConfig clusterConfig;
   private final Membership membership;
   private final boolean aggregate;
+  private final int hostContexts;
   private final LoadLimiter loads;
   private final Context context;
-  private final Map<Integer, Deployment> deployments = new HashMap<>();
-  private final Set<Future<Void>> unsubscribing = new HashSet<>();
-  private final List<Promise<Void>> waiting = new ArrayList<>();
-  private boolean reconciling;
-  private boolean joining = true;
-  private boolean leaving;
-  private Promise<Void> handedOff;
+  private final List<Context> contexts = new CopyOnWriteArrayList<>();
+  private final Map<Integer, ShardHost> hosts = new ConcurrentHashMap<>();
+  private final Set<Integer> retiring = new HashSet<>();
+  private final Map<Integer, Long> lostAt = new HashMap<>();
+  private final Map<Integer, Set<String>> unreleased = new HashMap<>();
+  private final Map<Integer, Long> awaitingSince = new HashMap<>();
+  private final Map<Integer, Set<String>> claimants = new HashMap<>();
+  private final Map<Integer, List<Promise<Boolean>>> releases = new HashMap<>();
+  private final Set<String> claiming = new HashSet<>();
+  private final DeliveryOptions claimOptions = new DeliveryOptions().setSendTimeout(CLAIM_TIMEOUT_MS);
+  private final Promise<Void> joined = Promise.promise();
+  private final Promise<Void> stopped = Promise.promise();
+  private volatile boolean joining = true;
+  private volatile boolean leaving;
+  private boolean joinRequested;
   private boolean finishing;
+  private long stopStarted;
+  private long lastUnreachableLog;
+  private long ticker = -1;
 
+  /**
+   * @param hostContexts how many event-loop contexts the shard hosts are spread over (one per event loop)
+   */
   public ShardManager(Vertx vertx, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
-      ClusterConfig clusterConfig, Membership membership, boolean aggregate) {
+      ClusterConfig clusterConfig, Membership membership, boolean aggregate, int hostContexts) {
     this.vertx = vertx;
     this.journal = journal;
     this.shardConfig = shardConfig;
@@ -63,6 +99,7 @@ public final class ShardManager {
     this.clusterConfig = clusterConfig;
     this.membership = membership;
     this.aggregate = aggregate;
+    this.hostContexts = Math.max(1, hostContexts);
     this.loads = new LoadLimiter(vertx, shardConfig.maxConcurrentLoads());
     this.context = vertx.getOrCreateContext();
   }
@@ -72,57 +109,115 @@ public final class ShardManager {
    * node will own, until {@link #join()}.
    */
   public Future<Void> start() {
-    Promise<Void> started = Promise.promise();
-    context.runOnContext(v -> {
-      membership.onChange(() -> context.runOnContext(change -> reconcile()));
-      membership.announce(true, false, served());
-      reconcile().onComplete(started);
+    DeploymentOptions spread = new DeploymentOptions().setInstances(hostContexts);
+    return vertx.deployVerticle(() -> new HostContext(contexts), spread).compose(deployed -> {
+      Promise<Void> started = Promise.promise();
+      context.runOnContext(v -> {
+        membership.onChange(() -> context.runOnContext(change -> reconcile()));
+        membership.announce(true, false, hosted());
+        reconcile();
+        started.complete();
+      });
+      return started.future();
     });
-    return started.future();
   }
 
-  /** Announces that this node can serve now, and completes once it serves the shards it owns. */
+  /**
+   * Becomes an owner once this node and every peer have reached each other's node address, and completes once
+   * this node serves every shard it owns.
+   */
   public Future<Void> join() {
-    Promise<Void> joined = Promise.promise();
     context.runOnContext(v -> {
-      joining = false;
-      membership.announce(false, leaving, served());
-      reconcile().onComplete(joined);
+      joinRequested = true;
+      reconcile();
     });
     return joined.future();
   }
 
   /**
-   * Hands every shard off and completes when none is served here any more: to the new owners once they serve
-   * them, or after {@code cluster.handoffTimeoutMs} when no one takes over (the last node of a cluster).
+   * Hands every shard off and completes when this node hosts none and every peer has acknowledged that, or when
+   * {@code cluster.handoffTimeoutMs} has passed without the others taking over (the last node of a cluster).
    */
   public Future<Void> stop() {
-    Promise<Void> stopped = Promise.promise();
     context.runOnContext(v -> {
-      leaving = true;
-      handedOff = stopped;
-      long timer = vertx.setTimer(Math.max(1, clusterConfig.handoffTimeout().toMillis()), expired -> {
-        if (!deployments.isEmpty()) {
-          log.warn("No owner took over shards {} within {}; letting go", new TreeSet<>(deployments.keySet()),
-              clusterConfig.handoffTimeout());
-        }
-        undeploy(new ArrayList<>(deployments.keySet())).onComplete(released -> {
-          membership.announce(joining, true, served());
-          finishHandoff();
-        });
-      });
-      stopped.future().onComplete(done -> vertx.cancelTimer(timer));
-      membership.announce(joining, true, served());
-      reconcile();
+      if (!leaving) {
+        leaving = true;
+        stopStarted = System.nanoTime();
+        log.info("Leaving: handing {} shards over", hosts.size());
+        reconcile();
+      }
     });
     return stopped.future();
   }
 
-  /** True when every shard has a live member that serves it, and this node is not on its way out. */
+  /**
+   * A command for a pool of a shard this node may host, from any thread: the shard's host takes it, or, when this
+   * node does not host the shard, it is answered at once with "not owner" naming the owner in this node's view.
+   */
+  public void dispatch(ShardRequest request, Consumer<Reply> reply) {
+    int shard = Shards.shardOf(request.poolId(), shardConfig.count());
+    ShardHost host = hosts.get(shard);
+    if (host != null) {
+      host.submit(request, reply);
+    } else {
+      reply.accept(misdirected(shard));
+    }
+  }
+
+  /**
+   * A peer claims shards it now owns: answers, once each of them is no longer hosted here, which are released,
+   * and after {@value #HOLD_MS} ms which are still held (this node still owns them in its view).
+   */
+  public Future<JsonObject> claim(JsonObject request) {
+    Promise<JsonObject> answer = Promise.promise();
+    context.runOnContext(v -> {
+      String from = request.getString("from", "?");
+      List<Integer> shards = new ArrayList<>();
+      request.getJsonArray("shards", new JsonArray()).forEach(shard -> shards.add(((Number) shard).intValue()));
+      Map<Integer, Future<Boolean>> outcomes = new HashMap<>();
+      for (int shard : shards) {
+        if (!hosts.containsKey(shard) || shardConfig.alsoServe().contains(shard)) {
+          outcomes.put(shard, Future.succeededFuture(true));
+          continue;
+        }
+        Promise<Boolean> released = Promise.promise();
+        releases.computeIfAbsent(shard, s -> new ArrayList<>()).add(released);
+        claimants.computeIfAbsent(shard, s -> new HashSet<>()).add(from);
+        vertx.setTimer(HOLD_MS, held -> released.tryComplete(false));
+        outcomes.put(shard, released.future());
+      }
+      reconcile();
+      Future.join(new ArrayList<>(outcomes.values())).onComplete(all -> {
+        JsonArray released = new JsonArray();
+        JsonArray held = new JsonArray();
+        outcomes.forEach((shard, outcome) -> (Boolean.TRUE.equals(outcome.result()) ? released : held).add(shard));
+        log.debug("Claim from {}: released {} held {}", from, released, held);
+        answer.complete(new JsonObject().put("released", released).put("held", held));
+      });
+    });
+    return answer.future();
+  }
+
+  /**
+   * True when this node has joined, is not on its way out, and every shard is hosted by a live member: it can take
+   * any request.
+   */
   public boolean ready() {
-    Member self = membership.self();
-    if (self.joining() || self.leaving()) {
-      return false;
+    return notReadyBecause().isEmpty();
+  }
+
+  /** Why this node cannot take every request now, for {@code /health/ready}; empty when it can. */
+  public Optional<String> notReadyBecause() {
+    if (leaving) {
+      return Optional.of("this node is stopping");
+    }
+    if (joining) {
+      List<String> unreachable = membership.unreachable();
+      return Optional.of(unreachable.isEmpty() ? "this node is starting"
+          : "this node is starting: waiting to reach and be reached by " + unreachable);
+    }
+    if (!joined.future().isComplete()) {
+      return Optional.of("this node is taking its shards over");
     }
     boolean[] covered = new boolean[shardConfig.count()];
     int count = 0;
@@ -134,123 +229,271 @@ public final class ShardManager {
         }
       }
     }
-    return count == covered.length;
+    return count == covered.length ? Optional.empty()
+        : Optional.of((covered.length - count) + " shards have no serving owner yet");
   }
 
   /** The cluster as this node sees it, for {@code GET /cluster}. */
   public JsonObject status() {
     List<Member> members = membership.members();
-    List<String> owners = members.stream().filter(Member::owner).map(Member::name).toList();
+    List<String> owners = owners(members);
     JsonArray listed = new JsonArray();
     for (Member member : members) {
       listed.add(member.toJson().put("owns", member.owner()
           ? Ownership.owned(member.name(), owners, shardConfig.count()).size() : 0));
     }
+    long awaiting = hosts.values().stream().filter(host -> host.state() == ShardHost.State.AWAITING).count();
     return new JsonObject().put("self", membership.self().name()).put("ready", ready())
-        .put("shardCount", shardConfig.count()).put("members", listed);
+        .put("shardCount", shardConfig.count()).put("awaiting", awaiting)
+        .put("unreachable", new JsonArray(membership.unreachable())).put("members", listed);
   }
 
-  /** Asks for a reconciliation; completes after one that started after this call has finished. */
-  private Future<Void> reconcile() {
-    Promise<Void> done = Promise.promise();
-    waiting.add(done);
-    if (!reconciling) {
-      pass();
-    }
-    return done.future();
-  }
-
-  /** One reconciliation: deploy the shards gained, let go of the shards lost, announce what is served. */
-  private void pass() {
-    reconciling = true;
-    List<Promise<Void>> answered = new ArrayList<>(waiting);
-    waiting.clear();
-    List<Member> members = membership.members();
-    List<String> owners = members.stream().filter(Member::owner).map(Member::name).toList();
-    SortedSet<Integer> owned = new TreeSet<>();
-    if (aggregate && !joining && !leaving) {
-      owned.addAll(Ownership.owned(membership.self().name(), owners, shardConfig.count()));
-      owned.addAll(shardConfig.alsoServe());
-    }
-    List<Integer> gained = owned.stream().filter(shard -> !deployments.containsKey(shard)).toList();
-    List<Integer> lost = deployments.keySet().stream().filter(shard -> !owned.contains(shard))
-        .filter(shard -> takenOver(shard, owners, members)).sorted().toList();
-    if (!gained.isEmpty() || !lost.isEmpty()) {
-      log.info("Shards gained {} lost {}", describe(gained), describe(lost));
-    }
-    deploy(gained).compose(deployed -> undeploy(lost)).onComplete(changed -> {
-      if (!served().equals(membership.self().served())) {
-        membership.announce(joining, leaving, served());
-      }
-      reconciling = false;
-      answered.forEach(Promise::tryComplete);
-      if (leaving && deployments.isEmpty()) {
-        finishHandoff();
-      }
-      if (!waiting.isEmpty()) {
-        pass();
-      }
-    });
-  }
-
-  /** A lost shard is let go once its new owner serves it, so that commands always find a consumer. */
-  private static boolean takenOver(int shard, List<String> owners, List<Member> members) {
-    Optional<String> owner = Ownership.ownerOf(shard, owners);
-    // with no owner left (a single node stopping, the last aggregate node leaving) there is no one to wait for
-    return owner.isEmpty() || members.stream()
-        .anyMatch(member -> member.name().equals(owner.get()) && member.served().contains(shard));
-  }
-
-  private record Deployment(String id, ShardVerticle verticle) {
-  }
-
-  private Future<Void> deploy(List<Integer> shards) {
-    List<Future<String>> started = new ArrayList<>();
-    for (int shard : shards) {
-      ShardVerticle verticle = new ShardVerticle(shard, journal, shardConfig, journalConfig, loads);
-      started.add(vertx.deployVerticle(verticle).onSuccess(id -> deployments.put(shard, new Deployment(id, verticle))));
-    }
-    return Future.join(started).mapEmpty();
+  /** How many pools this node holds in memory, over all the shards it hosts. */
+  public Future<Integer> poolsInMemory() {
+    List<Future<Integer>> counts = hosts.values().stream().map(ShardHost::poolsInMemory).toList();
+    return Future.all(counts).map(all -> counts.stream().mapToInt(Future::result).sum());
   }
 
   /**
-   * Lets shards go: each stops deciding at once (answering "retry"), finishes its appends in flight, and stays
-   * subscribed for {@code cluster.unsubscribeGraceMs} so that no sender's message is lost to a stale subscription,
-   * then is undeployed. Completes when the shards no longer decide anything; the undeploy follows on its own.
+   * One reconciliation of what this node hosts with what it owns; idempotent, run after every change of the view,
+   * every claim answered, every host retired, and every {@value #TICK_MS} ms while a handoff is under way.
    */
-  private Future<Void> undeploy(List<Integer> shards) {
-    List<Future<Void>> retired = new ArrayList<>();
-    for (int shard : shards) {
-      Deployment deployment = deployments.remove(shard);
-      if (deployment != null) {
-        Future<Void> drained = deployment.verticle().retire()
-            .onComplete(done -> log.debug("Shard {} retired", shard));
-        long grace = clusterConfig.enabled() ? clusterConfig.unsubscribeGrace().toMillis() : 0;
-        Future<Void> gone = drained.compose(done -> grace > 0 ? vertx.timer(grace) : Future.succeededFuture())
-            .compose(elapsed -> vertx.undeploy(deployment.id()));
-        unsubscribing.add(gone);
-        gone.onComplete(done -> unsubscribing.remove(gone));
-        retired.add(drained);
+  private void reconcile() {
+    long now = System.nanoTime();
+    if (joinRequested && joining) {
+      tryJoin(now);
+    }
+    List<Member> members = membership.members();
+    List<String> owners = owners(members);
+    Member self = membership.self();
+    SortedSet<Integer> owned = new TreeSet<>();
+    if (aggregate && !joining && !leaving) {
+      owned.addAll(Ownership.owned(self.name(), owners, shardConfig.count()));
+      owned.addAll(shardConfig.alsoServe());
+    }
+    Set<String> peers = new HashSet<>();
+    members.stream().map(Member::address).filter(address -> !address.equals(self.address())).forEach(peers::add);
+
+    List<Integer> gained = new ArrayList<>();
+    for (int shard : owned) {
+      if (!hosts.containsKey(shard)) {
+        gained.add(shard);
+        boolean forced = shardConfig.alsoServe().contains(shard);
+        hosts.put(shard, new ShardHost(shard, vertx, contexts.get(shard % contexts.size()), journal, shardConfig,
+            journalConfig, loads, forced ? ShardHost.State.SERVING : ShardHost.State.AWAITING,
+            () -> misdirected(shard)));
+        if (!forced) {
+          unreleased.put(shard, new HashSet<>(peers));
+          awaitingSince.put(shard, now);
+        }
       }
     }
-    return Future.join(retired).mapEmpty();
+    List<Integer> letGo = new ArrayList<>();
+    for (Map.Entry<Integer, ShardHost> entry : hosts.entrySet()) {
+      int shard = entry.getKey();
+      if (owned.contains(shard)) {
+        lostAt.remove(shard);
+        continue;
+      }
+      if (retiring.contains(shard)) {
+        continue;
+      }
+      long since = lostAt.computeIfAbsent(shard, s -> now);
+      boolean claimed = claimants.containsKey(shard);
+      boolean unowned = Ownership.ownerOf(shard, owners).isEmpty();
+      boolean notServedYet = entry.getValue().state() == ShardHost.State.AWAITING;
+      boolean timedOut = now - since >= clusterConfig.handoffTimeout().toNanos();
+      if (claimed || unowned || notServedYet || timedOut) {
+        if (timedOut && !claimed && !unowned && !notServedYet) {
+          log.warn("No owner claimed shard {} within {}; letting it go", shard, clusterConfig.handoffTimeout());
+        }
+        letGo.add(shard);
+      }
+    }
+    if (!gained.isEmpty() || !letGo.isEmpty()) {
+      log.info("Shards gained {} let go {}", describe(gained), describe(letGo));
+    }
+    letGo.forEach(this::retire);
+
+    for (Map.Entry<Integer, Set<String>> entry : new ArrayList<>(unreleased.entrySet())) {
+      int shard = entry.getKey();
+      entry.getValue().retainAll(peers); // a peer that left released everything
+      boolean timedOut = now - awaitingSince.get(shard) >= clusterConfig.handoffTimeout().toNanos();
+      if (entry.getValue().isEmpty() || timedOut) {
+        if (!entry.getValue().isEmpty()) {
+          log.warn("Shard {} still held by {} after {}; serving it anyway", shard, entry.getValue(),
+              clusterConfig.handoffTimeout());
+        }
+        unreleased.remove(shard);
+        awaitingSince.remove(shard);
+        ShardHost host = hosts.get(shard);
+        if (host != null && owned.contains(shard)) {
+          host.serve();
+        }
+      }
+    }
+    claimFromPeers(members, self);
+    announceIfChanged(self);
+    if (!joining && unreleased.isEmpty() && !joined.future().isComplete()) {
+      log.info("Serving {} shards", hosts.size());
+      joined.tryComplete();
+    }
+    if (leaving) {
+      finishIfHandedOff(now);
+    }
+    scheduleTicks();
   }
 
-  private SortedSet<Integer> served() {
-    return new TreeSet<>(deployments.keySet());
+  /** Joins once every peer can be reached and can reach this node; until then, says who is missing now and then. */
+  private void tryJoin(long now) {
+    if (membership.reachable()) {
+      joining = false;
+      log.info("Every peer reaches this node; taking its shards");
+      membership.announce(false, leaving, hosted()); // this node's own view counts it as an owner from now on
+      return;
+    }
+    if (now - lastUnreachableLog > TimeUnit.MILLISECONDS.toNanos(UNREACHABLE_LOG_MS)) {
+      lastUnreachableLog = now;
+      log.info("Waiting to reach and be reached by {}", membership.unreachable());
+    }
   }
 
-  /** Once the last shard is let go, completes the stop after the retired shards have unsubscribed. */
-  private void finishHandoff() {
-    if (handedOff == null || !deployments.isEmpty() || finishing) {
+  /** Asks each peer that has not released some awaiting shard for them, one claim in flight per peer. */
+  private void claimFromPeers(List<Member> members, Member self) {
+    Map<String, List<Integer>> wanted = new HashMap<>();
+    unreleased.forEach((shard, holders) -> holders.forEach(peer ->
+        wanted.computeIfAbsent(peer, p -> new ArrayList<>()).add(shard)));
+    wanted.forEach((peer, shards) -> {
+      if (!claiming.add(peer)) {
+        return;
+      }
+      JsonObject claim = new JsonObject().put("kind", "claim").put("from", self.address())
+          .put("shards", new JsonArray(shards));
+      vertx.eventBus().<JsonObject>request(peer, claim, claimOptions).onComplete(answer -> {
+        claiming.remove(peer);
+        if (answer.succeeded()) {
+          answer.result().body().getJsonArray("released", new JsonArray()).forEach(shard -> {
+            Set<String> holders = unreleased.get(((Number) shard).intValue());
+            if (holders != null) {
+              holders.remove(peer);
+            }
+          });
+        } else {
+          log.debug("Claim of {} shards from {} failed: {}", shards.size(), peer, answer.cause().toString());
+        }
+        // a claim can fail before this call returns; the next reconciliation must not run inside this one
+        context.runOnContext(v -> reconcile());
+      });
+    });
+  }
+
+  /**
+   * Lets a shard go: its host stops deciding and finishes its appends in flight. The shard counts as released when
+   * they are done, or after {@code cluster.handoffTimeoutMs} if an append never finishes (its database gone): the
+   * journal's key still keeps a late commit and the new owner from both succeeding.
+   */
+  private void retire(int shard) {
+    ShardHost host = hosts.get(shard);
+    retiring.add(shard);
+    lostAt.remove(shard);
+    unreleased.remove(shard);
+    awaitingSince.remove(shard);
+    host.retire().timeout(clusterConfig.handoffTimeout().toMillis() + 1, TimeUnit.MILLISECONDS)
+        .onComplete(done -> context.runOnContext(v -> {
+          if (done.failed()) {
+            log.warn("Shard {} did not finish its appends within {}; released anyway", shard,
+                clusterConfig.handoffTimeout());
+          }
+          log.debug("Shard {} retired", shard);
+          hosts.remove(shard, host);
+          retiring.remove(shard);
+          claimants.remove(shard);
+          List<Promise<Boolean>> waiting = releases.remove(shard);
+          if (waiting != null) {
+            waiting.forEach(release -> release.tryComplete(true));
+          }
+          reconcile();
+        }));
+  }
+
+  /** Announces what this node hosts (awaiting or serving, not retiring) whenever that or its state changed. */
+  private void announceIfChanged(Member self) {
+    SortedSet<Integer> hosted = hosted();
+    if (self.joining() != joining || self.leaving() != leaving || !self.served().equals(hosted)) {
+      membership.announce(joining, leaving, hosted);
+    }
+  }
+
+  /**
+   * Once a leaving node hosts nothing, it waits until every peer has acknowledged that (so none sends it another
+   * command), keeps answering for {@code cluster.unsubscribeGraceMs} whatever was already on its way, and is done.
+   * Bounded by the handoff timeout, for peers that never answer.
+   */
+  private void finishIfHandedOff(long now) {
+    if (finishing || !hosts.isEmpty()) {
       return;
     }
     finishing = true;
-    log.debug("Every shard is handed off; waiting for {} to unsubscribe", unsubscribing.size());
-    Future.join(new ArrayList<>(unsubscribing)).onComplete(unsubscribed -> handedOff.tryComplete());
+    log.info("Every shard handed off after {} ms; telling the peers", (now - stopStarted) / 1_000_000);
+    membership.announce(joining, true, new TreeSet<>())
+        .timeout(clusterConfig.handoffTimeout().toMillis() + 1, TimeUnit.MILLISECONDS)
+        .onComplete(acknowledged -> {
+          if (acknowledged.failed()) {
+            log.warn("Not every peer acknowledged that this node left within {}", clusterConfig.handoffTimeout());
+          }
+          long grace = Math.max(1, clusterConfig.unsubscribeGrace().toMillis());
+          vertx.setTimer(grace, done -> stopped.tryComplete());
+        });
+  }
+
+  private void scheduleTicks() {
+    boolean busy = !unreleased.isEmpty() || !lostAt.isEmpty() || !retiring.isEmpty() || (joinRequested && joining);
+    if (busy && ticker < 0) {
+      ticker = vertx.setPeriodic(TICK_MS, tick -> reconcile());
+    } else if (!busy && ticker >= 0) {
+      vertx.cancelTimer(ticker);
+      ticker = -1;
+    }
+  }
+
+  /** "Not owner", naming the owner of {@code shard} in this node's view; "retry" if that is this node itself. */
+  private Reply misdirected(int shard) {
+    List<Member> members = membership.members();
+    Optional<String> owner = Ownership.ownerOf(shard, owners(members));
+    Optional<Member> ownerMember = owner.flatMap(name -> members.stream().filter(Member::owner)
+        .filter(member -> member.name().equals(name)).findFirst());
+    if (ownerMember.isEmpty() || ownerMember.get().address().equals(membership.self().address())) {
+      return Reply.retry("the pool's shard is being handed over; retry");
+    }
+    return Reply.notOwner(ownerMember.get().name(), ownerMember.get().address());
+  }
+
+  private SortedSet<Integer> hosted() {
+    SortedSet<Integer> hosted = new TreeSet<>(hosts.keySet());
+    hosted.removeAll(retiring);
+    return hosted;
+  }
+
+  static List<String> owners(List<Member> members) {
+    return members.stream().filter(Member::owner).map(Member::name).distinct().toList();
   }
 
   private static String describe(List<Integer> shards) {
     return shards.size() <= 16 ? shards.toString() : shards.size() + " shards";
+  }
+
+  /** An event-loop context for shard hosts; the manager deploys one per event loop and spreads the shards. */
+  private static final class HostContext extends VerticleBase {
+    private final List<Context> contexts;
+
+    HostContext(List<Context> contexts) {
+      this.contexts = contexts;
+    }
+
+    @Override
+    public Future<?> start() {
+      contexts.add(context);
+      return Future.succeededFuture();
+    }
   }
 }

@@ -10,7 +10,9 @@ import io.tally.shard.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,9 +25,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,20 +46,31 @@ public final class HttpVerticle extends VerticleBase {
 
   private final HttpConfig config;
   private final CommandSender sender;
-  private final BooleanSupplier ready;
+  private final Supplier<Optional<String>> notReady;
   private final Supplier<JsonObject> cluster;
   private final QueryConfig query;
   private final AtomicInteger openSockets;
+  private final AtomicInteger connections;
+  private final AtomicBoolean refusedLogged = new AtomicBoolean();
+  private final DeliveryOptions reads;
   private AvailabilitySockets sockets;
   private HttpServer server;
 
-  public HttpVerticle(HttpConfig config, QueryConfig query, CommandSender sender, BooleanSupplier ready,
-      Supplier<JsonObject> cluster, AtomicInteger openSockets) {
+  /**
+   * @param openSockets the node's open availability WebSockets, shared by every instance
+   * @param connections the node's open HTTP connections, shared by every instance
+   * @param localReads whether this node has the query role: journal reads and projections are then asked of this
+   *     node's own verticles, never of another node's
+   */
+  public HttpVerticle(HttpConfig config, QueryConfig query, CommandSender sender, Supplier<Optional<String>> notReady,
+      Supplier<JsonObject> cluster, AtomicInteger openSockets, AtomicInteger connections, boolean localReads) {
     this.openSockets = openSockets;
+    this.connections = connections;
+    this.reads = new DeliveryOptions().setLocalOnly(localReads);
     this.config = config;
     this.query = query;
     this.sender = sender;
-    this.ready = ready;
+    this.notReady = notReady;
     this.cluster = cluster;
   }
 
@@ -67,8 +81,23 @@ public final class HttpVerticle extends VerticleBase {
     if (config.sendBufferBytes() > 0) {
       options.setSendBufferSize(config.sendBufferBytes());
     }
-    server = vertx.createHttpServer(options);
+    server = vertx.createHttpServer(options).connectionHandler(this::bound);
     return Future.join(sockets.start(), server.requestHandler(router()).listen(config.port(), config.host()));
+  }
+
+  /** Closes a connection beyond {@code http.maxConnections} as soon as it is accepted. */
+  private void bound(HttpConnection connection) {
+    if (connections.incrementAndGet() > config.maxConnections()) {
+      connections.decrementAndGet();
+      if (refusedLogged.compareAndSet(false, true)) {
+        log.warn("More than {} HTTP connections are open; refusing new ones (http.maxConnections)",
+            config.maxConnections());
+        vertx.setTimer(10_000, again -> refusedLogged.set(false));
+      }
+      connection.close();
+      return;
+    }
+    connection.closeHandler(closed -> connections.decrementAndGet());
   }
 
   /** Stops taking connections and lets the requests in flight finish, within {@code http.shutdownGraceMs}. */
@@ -106,13 +135,9 @@ public final class HttpVerticle extends VerticleBase {
         new JsonObject().put("kind", "rebuild").put("name", ctx.pathParam("name")), 202));
     router.get("/cluster").handler(ctx -> json(ctx, 200, cluster.get()));
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
-    router.get("/health/ready").handler(ctx -> {
-      if (ready.getAsBoolean()) {
-        json(ctx, 200, new JsonObject().put("status", "ready"));
-      } else {
-        error(ctx, 503, "not_ready", "not every shard has a serving owner yet");
-      }
-    });
+    router.get("/health/ready").handler(ctx -> notReady.get().ifPresentOrElse(
+        reason -> error(ctx, 503, "not_ready", reason),
+        () -> json(ctx, 200, new JsonObject().put("status", "ready"))));
 
     router.errorHandler(400, ctx -> error(ctx, 400, "bad_request", "the request could not be understood"));
     router.errorHandler(404, ctx -> error(ctx, 404, "route_not_found",
@@ -201,7 +226,7 @@ public final class HttpVerticle extends VerticleBase {
    * the error code as message.
    */
   private void ask(RoutingContext ctx, String address, JsonObject query, int status) {
-    vertx.eventBus().<JsonObject>request(address, query).onComplete(result -> {
+    vertx.eventBus().<JsonObject>request(address, query, reads).onComplete(result -> {
       if (result.succeeded()) {
         json(ctx, status, result.result().body());
       } else if (result.cause() instanceof ReplyException reply && reply.failureCode() >= 400

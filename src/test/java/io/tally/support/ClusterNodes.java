@@ -55,6 +55,8 @@ public final class ClusterNodes implements AutoCloseable {
     env.put("TALLY_CLUSTER_PORT", Integer.toString(clusterPorts[node]));
     env.put("TALLY_CLUSTER_MEMBERS", members());
     env.put("TALLY_EVENT_LOOPS", "2");
+    // -Dtally.nodeLogLevel=DEBUG shows every node's appends, routing and handoffs in its log under target/
+    env.put("TALLY_LOG_LEVEL", System.getProperty("tally.nodeLogLevel", "INFO"));
     env.putAll(extraEnv.getOrDefault(node, Map.of()));
     try {
       processes[node] = NodeProcess.start(httpPorts[node], env, logDir.resolve(name(node) + ".log"));
