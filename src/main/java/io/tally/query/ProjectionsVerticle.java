@@ -67,6 +67,8 @@ public final class ProjectionsVerticle extends VerticleBase {
   private final Journal journal;
   private final List<AsyncProjection> projections;
   private final Duration poll;
+  private final List<Runner> runners = new ArrayList<>();
+  private boolean stopping;
 
   public ProjectionsVerticle(Pool sql, Journal journal, List<AsyncProjection> projections, Duration poll) {
     this.sql = sql;
@@ -80,10 +82,24 @@ public final class ProjectionsVerticle extends VerticleBase {
     List<Future<?>> ready = new ArrayList<>();
     for (AsyncProjection projection : projections) {
       ready.add(sql.preparedQuery(ENSURE_CHECKPOINT).execute(Tuple.of(projection.name()))
-          .onSuccess(ensured -> new Runner(projection).lead()));
+          .onSuccess(ensured -> {
+            Runner runner = new Runner(projection);
+            runners.add(runner);
+            runner.lead();
+          }));
     }
     ready.add(vertx.eventBus().<JsonObject>consumer(Addresses.PROJECTIONS, this::handle).completion());
     return Future.all(ready);
+  }
+
+  /**
+   * Stops every runner and gives its connection back, which releases the projection's advisory lock at once so that
+   * a node standing by takes over without waiting for this one's connection to time out.
+   */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return Future.join(runners.stream().map(Runner::close).toList());
   }
 
   private void handle(Message<JsonObject> message) {
@@ -186,7 +202,16 @@ public final class ProjectionsVerticle extends VerticleBase {
       this.lockKey = crc.getValue();
     }
 
+    Future<Void> close() {
+      SqlConnection connection = conn;
+      conn = null;
+      return connection == null ? Future.succeededFuture() : connection.close();
+    }
+
     void lead() {
+      if (stopping) {
+        return;
+      }
       sql.getConnection().compose(connection -> connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS led")
           .execute(Tuple.of(lockKey)).map(rows -> {
             if (rows.iterator().next().getBoolean("led")) {
@@ -196,9 +221,19 @@ public final class ProjectionsVerticle extends VerticleBase {
             return null;
           }))
           .onComplete(result -> {
+            if (stopping) {
+              if (result.succeeded() && result.result() != null) {
+                result.result().close();
+              }
+              return;
+            }
             if (result.succeeded() && result.result() != null) {
-              conn = result.result();
-              conn.closeHandler(v -> {
+              SqlConnection connection = result.result();
+              conn = connection;
+              connection.closeHandler(v -> {
+                if (stopping) {
+                  return;
+                }
                 log.warn("Projection {} lost its connection; standing by", projection.name());
                 conn = null;
                 vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
@@ -224,7 +259,9 @@ public final class ProjectionsVerticle extends VerticleBase {
               log.warn("Projection {} could not apply a batch: {}", projection.name(), result.cause().toString());
             }
             boolean more = result.succeeded() && result.result() == BATCH;
-            if (more) {
+            if (stopping) {
+              return;
+            } else if (more) {
               follow();
             } else {
               vertx.setTimer(poll.toMillis(), next -> follow());
