@@ -1,21 +1,27 @@
 package io.tally.shard;
 
+import io.tally.pool.PoolCommand.Release;
+import io.tally.pool.PoolCommand.Reserve;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The one codec for internal shard traffic. On one node a request and its reply pass by reference: they are
- * immutable once sent, so there is nothing to copy and the shard does not parse the request again. Between nodes
- * they travel as the JSON of the public contract.
+ * The codecs of internal shard traffic. On one node a request and its reply pass by reference: they are immutable
+ * once sent, so there is nothing to copy and the shard does not parse the request again. Between nodes they travel
+ * in the forms their codecs describe.
  */
 public final class ShardMessages {
 
   private ShardMessages() {
   }
 
-  /** A request on its way to a shard: the parsed form for the owner, the JSON form for the wire. */
+  /**
+   * A request on its way to a shard: the parsed form for the owner, and the contract's JSON for requests that cross
+   * the wire as JSON (null for one that arrived in the binary form).
+   */
   record Envelope(ShardRequest request, JsonObject json) {
   }
 
@@ -49,26 +55,74 @@ public final class ShardMessages {
     }
   }
 
+  /**
+   * Reservations and releases, nearly every request, cross the wire in a compact binary form (their fields,
+   * length-prefixed); the rest as the contract's JSON. Either way the command is built, and so validated, again on
+   * arrival: a request from another process is input like any other.
+   */
   static final class EnvelopeCodec extends ByReference<Envelope> {
+    private static final byte JSON = 0;
+    private static final byte RESERVE = 1;
+    private static final byte RELEASE = 2;
+
     EnvelopeCodec() {
       super("tally.shard.request");
     }
 
     @Override
     public void encodeToWire(Buffer buffer, Envelope envelope) {
-      Buffer json = envelope.json().toBuffer();
-      buffer.appendInt(json.length()).appendBuffer(json);
+      switch (envelope.request()) {
+        case ShardRequest.Decide(Reserve reserve) -> {
+          buffer.appendByte(RESERVE);
+          appendText(buffer, reserve.poolId());
+          appendText(buffer, reserve.orderId());
+          buffer.appendInt(reserve.units());
+        }
+        case ShardRequest.Decide(Release release) -> {
+          buffer.appendByte(RELEASE);
+          appendText(buffer, release.reservationId());
+        }
+        default -> {
+          Buffer json = envelope.json().toBuffer();
+          buffer.appendByte(JSON).appendInt(json.length()).appendBuffer(json);
+        }
+      }
     }
 
     @Override
     public Envelope decodeFromWire(int pos, Buffer buffer) {
-      int length = buffer.getInt(pos);
-      JsonObject json = new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
-      // validated again on arrival: a request from another process is input like any other
-      return new Envelope(ShardRequest.fromJson(json), json);
+      byte kind = buffer.getByte(pos);
+      int at = pos + 1;
+      return switch (kind) {
+        case RESERVE -> {
+          String poolId = text(buffer, at);
+          at += 4 + buffer.getInt(at);
+          String orderId = text(buffer, at);
+          at += 4 + buffer.getInt(at);
+          yield new Envelope(new ShardRequest.Decide(new Reserve(poolId, orderId, buffer.getInt(at))), null);
+        }
+        case RELEASE -> new Envelope(new ShardRequest.Decide(new Release(text(buffer, at))), null);
+        case JSON -> {
+          int length = buffer.getInt(at);
+          JsonObject json = new JsonObject(buffer.getBuffer(at + 4, at + 4 + length));
+          yield new Envelope(ShardRequest.fromJson(json), json);
+        }
+        default -> throw new IllegalArgumentException("unknown shard request encoding " + kind);
+      };
+    }
+
+    private static void appendText(Buffer buffer, String text) {
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      buffer.appendInt(bytes.length).appendBytes(bytes);
+    }
+
+    private static String text(Buffer buffer, int at) {
+      int length = buffer.getInt(at);
+      return new String(buffer.getBytes(at + 4, at + 4 + length), StandardCharsets.UTF_8);
     }
   }
 
+  /** A reply crosses the wire as its status and the JSON text of its body, which the receiver parses only if asked. */
   static final class ReplyCodec extends ByReference<Reply> {
     ReplyCodec() {
       super("tally.shard.reply");
@@ -76,7 +130,7 @@ public final class ShardMessages {
 
     @Override
     public void encodeToWire(Buffer buffer, Reply reply) {
-      Buffer json = reply.body().toBuffer();
+      Buffer json = reply.encoded();
       buffer.appendInt(reply.status()).appendInt(json.length()).appendBuffer(json);
     }
 
@@ -84,7 +138,7 @@ public final class ShardMessages {
     public Reply decodeFromWire(int pos, Buffer buffer) {
       int status = buffer.getInt(pos);
       int length = buffer.getInt(pos + 4);
-      return new Reply(status, new JsonObject(buffer.getBuffer(pos + 8, pos + 8 + length)));
+      return Reply.fromWire(status, buffer.getBuffer(pos + 8, pos + 8 + length));
     }
   }
 }

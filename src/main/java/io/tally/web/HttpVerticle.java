@@ -258,7 +258,10 @@ public final class HttpVerticle extends VerticleBase {
     sender.send(request).onComplete(result -> {
       if (result.succeeded()) {
         Reply reply = result.result();
-        json(ctx, reply.status(), reply.body());
+        if (!ctx.response().ended()) {
+          ctx.response().setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+              .end(reply.encoded());
+        }
       } else {
         ctx.fail(result.cause());
       }
