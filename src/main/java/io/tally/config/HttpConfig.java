@@ -26,6 +26,6 @@ public record HttpConfig(String host, int port, int maxBodyBytes, Duration shutd
         section.millis("shutdownGraceMs", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(5)),
         section.integer("sendBufferBytes", 0, 0, 64 * 1024 * 1024),
         section.integer("maxConnections", 16_384, 1, 1_000_000),
-        section.millis("drainMs", Duration.ofSeconds(1), Duration.ZERO, Duration.ofMinutes(1)));
+        section.millis("drainMs", Duration.ofSeconds(2), Duration.ZERO, Duration.ofMinutes(1)));
   }
 }
