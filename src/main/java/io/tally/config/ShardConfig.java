@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * @param requestTimeout how long a sender waits for one attempt's answer before it sends the command again; a
  *     message that reached a node as it unsubscribed is never answered, so this bounds what such a loss costs
  * @param retryDeadline how long a sender keeps retrying a command that found no owner or timed out
- * @param maxConcurrentLoads how many pools a node loads from the journal at once, so that taking over a crashed
- *     node's shards does not reload all their pools in one storm
+ * @param maxConcurrentLoads how many pools a node loads from the journal at once; the journal reads them together,
+ *     a few hundred per query, so that taking over a crashed node's shards costs a few round trips, not a storm
  * @param alsoServe shards this node consumes although it does not own them: a fault injection for testing that the
  *     journal keeps two owners of one shard from overbooking; never set in production
  */
@@ -45,7 +45,7 @@ public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAp
         section.integer("maxCommandsPerAppend", 1_000, 1, 100_000),
         section.millis("requestTimeoutMs", Duration.ofMillis(500), Duration.ofMillis(10), Duration.ofMinutes(5)),
         section.millis("retryDeadlineMs", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMinutes(10)),
-        section.integer("maxConcurrentLoads", 32, 1, 10_000),
+        section.integer("maxConcurrentLoads", 256, 1, 10_000),
         alsoServe);
   }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,10 +79,21 @@ public final class Journal {
          SET seq = EXCLUDED.seq, state = EXCLUDED.state, taken_at = now()
        WHERE snapshots.seq < EXCLUDED.seq""";
 
-  private static final String SELECT_SNAPSHOT = """
-      SELECT seq, state::text AS state
+  private static final String SELECT_SNAPSHOTS = """
+      SELECT stream_id, seq, state::text AS state
         FROM snapshots
-       WHERE stream_id = $1""";
+       WHERE stream_id = ANY($1::text[])""";
+
+  private static final String SELECT_TAILS = """
+      SELECT e.stream_id, e.seq, e.type, e.payload::text AS payload, e.metadata::text AS metadata, e.recorded_at
+        FROM unnest($1::text[], $2::bigint[]) AS u(stream_id, after)
+        JOIN events e ON e.stream_id = u.stream_id AND e.seq > u.after
+       ORDER BY e.stream_id, e.seq""";
+
+  /** The most streams one shared load reads; loads beyond wait for the next one. */
+  static final int MAX_BATCH_LOADS = 256;
+  /** Shared loads in flight at once, so that loads never take every connection from the appends. */
+  private static final int MAX_LOADS_IN_FLIGHT = 2;
 
   private static final String SELECT_EVENTS = """
       SELECT seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at
@@ -99,6 +111,9 @@ public final class Journal {
   private final Queue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final Queue<PendingLoad> loadQueue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger loadsInFlight = new AtomicInteger();
+  private final AtomicBoolean loadWakeupPending = new AtomicBoolean();
 
   /**
    * @param writerName stored in every event's metadata, so the journal tells which node wrote what
@@ -150,14 +165,87 @@ public final class Journal {
         .mapEmpty();
   }
 
-  /** Loads a stream for replay: its latest snapshot and every event after it. */
+  /**
+   * Loads a stream for replay: its latest snapshot and every event after it. Loads from the whole node are queued
+   * and read together, up to {@value #MAX_BATCH_LOADS} streams in two queries, so that a node taking over thousands
+   * of pools (after a crash or a rejoin) reads them in a few round trips and leaves the connections to the appends.
+   * Completes on the caller's context.
+   */
   public Future<StreamHistory> load(String streamId) {
-    return pool.preparedQuery(SELECT_SNAPSHOT).execute(Tuple.of(streamId)).compose(rows -> {
-      Optional<Snapshot> snapshot = rows.size() == 0 ? Optional.empty() : Optional.of(toSnapshot(streamId,
-          rows.iterator().next()));
-      long after = snapshot.map(Snapshot::seq).orElse(0L);
-      return read(streamId, after, Integer.MAX_VALUE).map(tail -> new StreamHistory(streamId, snapshot, tail));
-    });
+    Promise<StreamHistory> promise = Promise.promise();
+    loadQueue.offer(new PendingLoad(streamId, vertx.getOrCreateContext(), promise));
+    if (loadsInFlight.get() < MAX_LOADS_IN_FLIGHT && !loadWakeupPending.getAndSet(true)) {
+      writer.runOnContext(v -> {
+        loadWakeupPending.set(false);
+        flushLoads();
+      });
+    }
+    return promise.future();
+  }
+
+  /** Runs on the writer context: starts shared loads while there is room and work. */
+  private void flushLoads() {
+    while (loadsInFlight.get() < MAX_LOADS_IN_FLIGHT && !loadQueue.isEmpty()) {
+      Map<String, List<PendingLoad>> batch = new LinkedHashMap<>();
+      PendingLoad next;
+      while (batch.size() < MAX_BATCH_LOADS && (next = loadQueue.poll()) != null) {
+        batch.computeIfAbsent(next.streamId(), id -> new ArrayList<>()).add(next);
+      }
+      loadsInFlight.incrementAndGet();
+      loadTogether(batch).onComplete(done -> {
+        loadsInFlight.decrementAndGet();
+        flushLoads();
+      });
+    }
+  }
+
+  /**
+   * Reads the snapshots of a batch of streams, then every event after each one's snapshot, and completes each load
+   * on its caller's context; never fails itself.
+   */
+  private Future<Void> loadTogether(Map<String, List<PendingLoad>> batch) {
+    String[] streams = batch.keySet().toArray(String[]::new);
+    return pool.preparedQuery(SELECT_SNAPSHOTS).execute(Tuple.tuple().addArrayOfString(streams))
+        .compose(snapshotRows -> {
+          Map<String, Snapshot> snapshots = new HashMap<>();
+          for (Row row : snapshotRows) {
+            snapshots.put(row.getString("stream_id"), toSnapshot(row.getString("stream_id"), row));
+          }
+          Long[] after = new Long[streams.length];
+          for (int i = 0; i < streams.length; i++) {
+            Snapshot snapshot = snapshots.get(streams[i]);
+            after[i] = snapshot == null ? 0L : snapshot.seq();
+          }
+          return pool.preparedQuery(SELECT_TAILS)
+              .execute(Tuple.tuple().addArrayOfString(streams).addArrayOfLong(after))
+              .map(rows -> histories(streams, snapshots, rows));
+        })
+        .transform(result -> {
+          Map<Context, List<Runnable>> byContext = new IdentityHashMap<>();
+          batch.forEach((stream, loads) -> loads.forEach(load -> byContext
+              .computeIfAbsent(load.caller(), context -> new ArrayList<>())
+              .add(result.succeeded() ? () -> load.promise().complete(result.result().get(stream))
+                  : () -> load.promise().fail(result.cause()))));
+          byContext.forEach((context, completions) -> context.runOnContext(v -> completions.forEach(Runnable::run)));
+          return Future.succeededFuture();
+        });
+  }
+
+  private static Map<String, StreamHistory> histories(String[] streams, Map<String, Snapshot> snapshots,
+      RowSet<Row> rows) {
+    Map<String, List<RecordedEvent>> tails = new HashMap<>();
+    for (Row row : rows) {
+      String stream = row.getString("stream_id");
+      tails.computeIfAbsent(stream, s -> new ArrayList<>()).add(new RecordedEvent(stream, row.getLong("seq"),
+          row.getString("type"), row.getString("payload"), row.getString("metadata"),
+          row.getOffsetDateTime("recorded_at")));
+    }
+    Map<String, StreamHistory> histories = new HashMap<>();
+    for (String stream : streams) {
+      histories.put(stream, new StreamHistory(stream, Optional.ofNullable(snapshots.get(stream)),
+          tails.getOrDefault(stream, List.of())));
+    }
+    return histories;
   }
 
   /** Up to {@code limit} events of a stream with {@code seq > afterSeq}, oldest first. */
@@ -313,6 +401,9 @@ public final class Journal {
   }
 
   private record PendingAppend(StreamAppend append, Context caller, Promise<Void> promise) {
+  }
+
+  private record PendingLoad(String streamId, Context caller, Promise<StreamHistory> promise) {
   }
 
   /** Signals, inside the transaction, that some streams lost rows to another writer; it is rolled back. */

@@ -18,7 +18,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +135,52 @@ class JournalIT {
     assertEquals(new JsonObject().put("upTo", 4), new JsonObject(history.snapshot().orElseThrow().state()));
     assertEquals(List.of(5L, 6L), history.tail().stream().map(RecordedEvent::seq).toList());
     assertEquals(6, history.version());
+  }
+
+  @Test
+  void streamsLoadedTogetherEachGetTheirOwnSnapshotAndTail() {
+    java.util.Random random = new java.util.Random(7);
+    Map<String, Integer> lengths = new HashMap<>();
+    Map<String, Integer> snapshotAt = new HashMap<>();
+    for (int s = 0; s < 300; s++) {
+      String stream = "many-" + s;
+      int length = random.nextInt(6);
+      List<String> names = new ArrayList<>();
+      for (int e = 1; e <= length; e++) {
+        names.add(stream + "-" + e);
+      }
+      if (length > 0) {
+        journal.append(new StreamAppend(stream, 0, events(names.toArray(String[]::new)))).await();
+      }
+      if (length > 1 && random.nextBoolean()) {
+        int at = 1 + random.nextInt(length - 1);
+        journal.saveSnapshot(stream, at, () -> "{\"upTo\":" + at + "}").await();
+        snapshotAt.put(stream, at);
+      }
+      lengths.put(stream, length);
+    }
+
+    // more than one shared load's worth, and one stream asked for twice, all at once
+    List<Future<StreamHistory>> loads = onWriter(() -> {
+      List<Future<StreamHistory>> all = new ArrayList<>();
+      lengths.keySet().forEach(stream -> all.add(journal.load(stream)));
+      all.add(journal.load("many-3"));
+      return all;
+    });
+    Future.all(new ArrayList<>(loads)).await();
+
+    for (Future<StreamHistory> load : loads) {
+      StreamHistory history = load.result();
+      String stream = history.streamId();
+      int after = snapshotAt.getOrDefault(stream, 0);
+      assertEquals(Optional.ofNullable(snapshotAt.get(stream)).map(Long::valueOf),
+          history.snapshot().map(Snapshot::seq), stream);
+      assertEquals(java.util.stream.LongStream.rangeClosed(after + 1, lengths.get(stream)).boxed().toList(),
+          history.tail().stream().map(RecordedEvent::seq).toList(), stream);
+      history.tail().forEach(event -> assertEquals(stream + "-" + event.seq(),
+          new JsonObject(event.payload()).getString("name")));
+      assertEquals(lengths.get(stream).longValue(), history.version(), stream);
+    }
   }
 
   @Test
