@@ -39,10 +39,6 @@ public final class AvailabilityVerticle extends VerticleBase {
       SELECT pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions
         FROM pool_view
        WHERE tx_id >= $1::text::xid8""";
-  private static final String ONE = """
-      SELECT pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions
-        FROM pool_view
-       WHERE pool_id = $1""";
 
   private static final byte[] SLOTS_OPEN = "{\"slots\":[".getBytes(StandardCharsets.UTF_8);
   private static final byte[] SLOTS_CLOSE = "]}".getBytes(StandardCharsets.UTF_8);
@@ -56,6 +52,7 @@ public final class AvailabilityVerticle extends VerticleBase {
   private String horizon = "0";
   private long catchUpTimer;
   private boolean catchingUp;
+  private boolean catchUpAgain;
 
   public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config) {
     this.sql = sql;
@@ -136,7 +133,11 @@ public final class AvailabilityVerticle extends VerticleBase {
     return new JsonObject().put("slots", slots);
   }
 
-  /** A {@code PoolChanged} from any shard; a pool the index does not know yet is read from {@code pool_view}. */
+  /**
+   * A {@code PoolChanged} from any shard. A pool the index does not know yet (a new one) is read with the next
+   * catch-up, brought forward: one query for however many new pools, where a query per pool would queue thousands
+   * for the database's connections when a calendar is defined, ahead of every append.
+   */
   private void changed(Message<JsonObject> message) {
     JsonObject change = message.body();
     String poolId = change.getString("poolId");
@@ -145,7 +146,8 @@ public final class AvailabilityVerticle extends VerticleBase {
       return;
     }
     if (!index.knows(poolId)) {
-      sql.preparedQuery(ONE).execute(Tuple.of(poolId)).onSuccess(this::apply);
+      catchUpAgain = true;
+      catchUp();
       return;
     }
     Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L),
@@ -161,6 +163,7 @@ public final class AvailabilityVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     catchingUp = true;
+    catchUpAgain = false;
     return sql.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
             .compose(isolated -> conn.query(HORIZON).execute())
             .compose(next -> conn.preparedQuery(CHANGED_SINCE).execute(Tuple.of(horizon)).map(rows -> {
@@ -171,6 +174,9 @@ public final class AvailabilityVerticle extends VerticleBase {
         .onFailure(failure -> log.warn("Availability catch-up failed: {}", failure.toString()))
         .eventually(() -> {
           catchingUp = false;
+          if (catchUpAgain) {
+            catchUp(); // a new pool was announced while this one ran
+          }
           return Future.succeededFuture();
         });
   }
