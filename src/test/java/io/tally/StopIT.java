@@ -110,17 +110,26 @@ class StopIT {
     System.out.printf("stopped in %d ms%n", (System.nanoTime() - started) / 1_000_000);
   }
 
-  /** Sends a signal to PostgreSQL's postmaster and every process it started. */
+  /**
+   * Sends a signal to PostgreSQL's postmaster and every process it started. A backend may end between being listed
+   * and being signalled (its connection closed), so only the postmaster's signal must succeed.
+   */
   private void signal(String name) throws Exception {
     Path pidFile = data.resolve("postgres").resolve("postmaster.pid");
     if (!Files.exists(pidFile)) {
       return;
     }
     long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
-    List<String> command = new ArrayList<>(List.of("kill", "-" + name, Long.toString(postmaster)));
-    ProcessHandle.of(postmaster).ifPresent(process -> process.descendants()
-        .forEach(child -> command.add(Long.toString(child.pid()))));
-    Process kill = new ProcessBuilder(command).inheritIO().start();
-    assertEquals(0, kill.waitFor(), "kill -" + name);
+    List<Long> children = ProcessHandle.of(postmaster).map(process -> process.descendants().map(ProcessHandle::pid)
+        .toList()).orElse(List.of());
+    assertEquals(0, kill(name, postmaster), "kill -" + name + " of the postmaster");
+    for (long child : children) {
+      kill(name, child);
+    }
+  }
+
+  private static int kill(String signal, long pid) throws Exception {
+    return new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
   }
 }
