@@ -172,11 +172,6 @@ public final class HazelcastMembership implements Membership {
   }
 
   @Override
-  public boolean reachable() {
-    return unreachable().isEmpty();
-  }
-
-  @Override
   public List<String> unreachable() {
     Member me = self;
     List<String> missing = new ArrayList<>();

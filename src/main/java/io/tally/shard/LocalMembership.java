@@ -40,11 +40,6 @@ public final class LocalMembership implements Membership {
   }
 
   @Override
-  public boolean reachable() {
-    return true;
-  }
-
-  @Override
   public List<String> unreachable() {
     return List.of();
   }

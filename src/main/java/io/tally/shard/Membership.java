@@ -35,7 +35,9 @@ public interface Membership {
   Future<Void> announce(boolean joining, boolean leaving, SortedSet<Integer> served);
 
   /** Whether this node has reached the node address of every live peer, and every live peer has reached its own. */
-  boolean reachable();
+  default boolean reachable() {
+    return unreachable().isEmpty();
+  }
 
   /** The live peers that have not reached this node or that this node has not reached: for logs and status. */
   List<String> unreachable();

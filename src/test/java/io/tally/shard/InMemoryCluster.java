@@ -89,11 +89,6 @@ final class InMemoryCluster {
     }
 
     @Override
-    public boolean reachable() {
-      return true;
-    }
-
-    @Override
     public List<String> unreachable() {
       return List.of();
     }
