@@ -1,6 +1,9 @@
 package io.tally;
 
-/** Every event-bus address Tally uses. The public ones are a contract with sibling services; see DESIGN §5. */
+/**
+ * Every event-bus address Tally uses. The public ones are a contract with sibling services in the same cluster:
+ * their names and message shapes do not change; everything else is internal and may.
+ */
 public final class Addresses {
 
   /** Public: pool commands ({@code define}, {@code change}, {@code reserve}, {@code release}, {@code get}). */

@@ -272,7 +272,8 @@ public final class Journal {
   /**
    * Up to {@code limit} events after {@code after} in feed order, {@code (tx_id, position)}. Only transactions
    * older than the oldest one still running are read: one that commits later can only have a higher id, so
-   * nothing is ever delivered out of order or skipped (DESIGN §2, decision 9).
+   * nothing is ever delivered out of order or skipped, which a reader going by position alone would do whenever
+   * transactions commit in another order than they took their positions.
    */
   public Future<List<FeedEvent>> feed(FeedPosition after, int limit) {
     return pool.preparedQuery(SELECT_FEED).execute(Tuple.of(after.txId(), after.position(), limit)).map(rows -> {

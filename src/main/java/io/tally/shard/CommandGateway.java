@@ -8,7 +8,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The public command address for sibling services ({@code tally.pool.command}, DESIGN §5). Answers with the HTTP
+ * The public command address for sibling services ({@code tally.pool.command}). Answers with the HTTP
  * body on success; failures are {@code ReplyException}s whose failure code is the HTTP status and whose message is
  * the error code.
  */

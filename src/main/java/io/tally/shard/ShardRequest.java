@@ -19,8 +19,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * What a shard is asked: decide a command, or read a pool. Built from the JSON of the event-bus contract (DESIGN §5)
- * with strict checks, so a wrong type or a missing field is refused with a code that names the field.
+ * What a shard is asked: decide a command, or read a pool. Built from the JSON sibling services send on the event
+ * bus (the HTTP bodies plus a {@code type}) with strict checks, so a wrong type or a missing field is refused with a
+ * code that names the field.
  */
 public sealed interface ShardRequest {
 

@@ -5,7 +5,7 @@ import io.tally.pool.Reservation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The JSON bodies of the contract (DESIGN §4) for pools and reservations. */
+/** The JSON bodies of the HTTP contract for pools and reservations, the same on the event bus. */
 public final class Views {
 
   private Views() {

@@ -34,9 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Translates the HTTP contract (DESIGN §4) into event-bus requests and their answers back into HTTP. It holds no
- * state and decides nothing: malformed input is refused here or by the command's own validation, always with a
- * 4xx and a JSON error body.
+ * Translates the HTTP contract (the routes and answers the README lists) into event-bus requests and their answers
+ * back into HTTP. It holds no state and decides nothing: malformed input is refused here or by the command's own
+ * validation, always with a 4xx and a JSON error body.
  */
 public final class HttpVerticle extends VerticleBase {
 

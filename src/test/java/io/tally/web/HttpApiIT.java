@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The HTTP contract of DESIGN §4 for pools, reservations, history and health, over real HTTP. */
+/** The HTTP contract for pools, reservations, history and health, over real HTTP. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpApiIT {
 
