@@ -10,7 +10,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -115,9 +114,7 @@ public final class CommandSender {
       if (config.alsoServe().contains(shard)) {
         return Optional.of(membership.self()); // the fault injection: this node decides the shard too
       }
-      List<Member> members = membership.members();
-      return Ownership.ownerOf(shard, ShardManager.owners(members)).flatMap(name -> members.stream()
-          .filter(Member::owner).filter(member -> member.name().equals(name)).findFirst());
+      return local.owners().owner(shard);
     }
 
     private void answered(Reply reply) {
@@ -125,7 +122,7 @@ public final class CommandSender {
         redirects++;
         lastProblem = "redirected to " + reply.body().getString("owner");
         Optional<Member> named = membership.byAddress(reply.owner());
-        if (redirects <= FREE_REDIRECTS && expired()) {
+        if (expired()) {
           giveUp();
         } else if (redirects <= FREE_REDIRECTS) {
           send(named.orElse(null));

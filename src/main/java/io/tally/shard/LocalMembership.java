@@ -1,7 +1,6 @@
 package io.tally.shard;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
@@ -12,9 +11,11 @@ public final class LocalMembership implements Membership {
 
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile Member self;
+  private volatile List<Member> members;
 
   public LocalMembership(Member self) {
     this.self = self;
+    this.members = List.of(self);
   }
 
   @Override
@@ -24,7 +25,7 @@ public final class LocalMembership implements Membership {
 
   @Override
   public List<Member> members() {
-    return List.of(self);
+    return members;
   }
 
   @Override
@@ -35,17 +36,8 @@ public final class LocalMembership implements Membership {
   @Override
   public Future<Void> announce(boolean joining, boolean leaving, SortedSet<Integer> served) {
     self = self.announcing(joining, leaving, served, Set.of());
+    members = List.of(self);
     listeners.forEach(Runnable::run);
     return Future.succeededFuture();
-  }
-
-  @Override
-  public List<String> unreachable() {
-    return List.of();
-  }
-
-  @Override
-  public JsonObject exchange(JsonObject peerState) {
-    return self.state();
   }
 }

@@ -86,6 +86,7 @@ public final class ShardManager {
   private long stopStarted;
   private long lastUnreachableLog;
   private long ticker = -1;
+  private volatile Owners owners;
 
   /**
    * @param hostContexts how many event-loop contexts the shard hosts are spread over (one per event loop)
@@ -235,12 +236,10 @@ public final class ShardManager {
 
   /** The cluster as this node sees it, for {@code GET /cluster}. */
   public JsonObject status() {
-    List<Member> members = membership.members();
-    List<String> owners = owners(members);
+    Owners owners = owners();
     JsonArray listed = new JsonArray();
-    for (Member member : members) {
-      listed.add(member.toJson().put("owns", member.owner()
-          ? Ownership.owned(member.name(), owners, shardConfig.count()).size() : 0));
+    for (Member member : membership.members()) {
+      listed.add(member.toJson().put("owns", member.owner() ? owners.ownedBy(member).size() : 0));
     }
     long awaiting = hosts.values().stream().filter(host -> host.state() == ShardHost.State.AWAITING).count();
     return new JsonObject().put("self", membership.self().name()).put("ready", ready())
@@ -264,11 +263,11 @@ public final class ShardManager {
       tryJoin(now);
     }
     List<Member> members = membership.members();
-    List<String> owners = owners(members);
+    Owners owners = owners();
     Member self = membership.self();
     SortedSet<Integer> owned = new TreeSet<>();
     if (aggregate && !joining && !leaving) {
-      owned.addAll(Ownership.owned(self.name(), owners, shardConfig.count()));
+      owned.addAll(owners.ownedBy(self));
       owned.addAll(shardConfig.alsoServe());
     }
     Set<String> peers = new HashSet<>();
@@ -300,7 +299,7 @@ public final class ShardManager {
       }
       long since = lostAt.computeIfAbsent(shard, s -> now);
       boolean claimed = claimants.containsKey(shard);
-      boolean unowned = Ownership.ownerOf(shard, owners).isEmpty();
+      boolean unowned = owners.owner(shard).isEmpty();
       boolean notServedYet = entry.getValue().state() == ShardHost.State.AWAITING;
       boolean timedOut = now - since >= clusterConfig.handoffTimeout().toNanos();
       if (claimed || unowned || notServedYet || timedOut) {
@@ -458,24 +457,28 @@ public final class ShardManager {
 
   /** "Not owner", naming the owner of {@code shard} in this node's view; "retry" if that is this node itself. */
   private Reply misdirected(int shard) {
-    List<Member> members = membership.members();
-    Optional<String> owner = Ownership.ownerOf(shard, owners(members));
-    Optional<Member> ownerMember = owner.flatMap(name -> members.stream().filter(Member::owner)
-        .filter(member -> member.name().equals(name)).findFirst());
-    if (ownerMember.isEmpty() || ownerMember.get().address().equals(membership.self().address())) {
+    Optional<Member> owner = owners().owner(shard);
+    if (owner.isEmpty() || owner.get().address().equals(membership.self().address())) {
       return Reply.retry("the pool's shard is being handed over; retry");
     }
-    return Reply.notOwner(ownerMember.get().name(), ownerMember.get().address());
+    return Reply.notOwner(owner.get().name(), owner.get().address());
+  }
+
+  /** The owner of every shard in this node's current view, computed once per view; read on any thread. */
+  Owners owners() {
+    List<Member> members = membership.members();
+    Owners current = owners;
+    if (current == null || !current.of(members)) {
+      current = Owners.of(members, shardConfig.count());
+      owners = current; // a race computes the same table twice, nothing worse
+    }
+    return current;
   }
 
   private SortedSet<Integer> hosted() {
     SortedSet<Integer> hosted = new TreeSet<>(hosts.keySet());
     hosted.removeAll(retiring);
     return hosted;
-  }
-
-  static List<String> owners(List<Member> members) {
-    return members.stream().filter(Member::owner).map(Member::name).distinct().toList();
   }
 
   private static String describe(List<Integer> shards) {

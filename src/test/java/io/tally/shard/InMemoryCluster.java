@@ -1,7 +1,6 @@
 package io.tally.shard;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,8 @@ final class InMemoryCluster {
 
   private final Map<String, Member> members = new ConcurrentHashMap<>();
   private final Map<String, View> views = new ConcurrentHashMap<>();
+  /** The members in name order, replaced (never changed) on every change, as a real membership's view is. */
+  private volatile List<Member> view = List.of();
 
   /** A new member, still starting, and its view of the cluster. */
   Membership join(Member self) {
@@ -43,12 +44,10 @@ final class InMemoryCluster {
   }
 
   private void changed() {
+    view = members.values().stream().sorted(Comparator.comparing(Member::name)).toList();
     views.values().forEach(view -> view.listeners.forEach(Runnable::run));
   }
 
-  private List<Member> sorted() {
-    return members.values().stream().sorted(Comparator.comparing(Member::name)).toList();
-  }
 
   private final class View implements Membership {
     private final String address;
@@ -68,7 +67,7 @@ final class InMemoryCluster {
 
     @Override
     public List<Member> members() {
-      return sorted();
+      return view;
     }
 
     @Override
@@ -86,16 +85,6 @@ final class InMemoryCluster {
         changed();
       }
       return Future.succeededFuture();
-    }
-
-    @Override
-    public List<String> unreachable() {
-      return List.of();
-    }
-
-    @Override
-    public JsonObject exchange(JsonObject peerState) {
-      return self().state();
     }
   }
 }
