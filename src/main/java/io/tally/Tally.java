@@ -237,13 +237,11 @@ public final class Tally {
    */
   public Future<Void> stop() {
     log.info("Stopping node {}", config.nodeId());
-    Duration handoff = config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace());
     Future<Void> drained = vertx.timer(Math.max(1, config.http().drain().toMillis())).mapEmpty();
-    return bounded("hand the shards off", shards.stop(), handoff)
+    return bounded("hand the shards off", shards.stop(), handoffLimit())
         .onComplete(v -> log.info("Node {} handed its shards off", config.nodeId()))
         .compose(v -> drained)
-        .compose(v -> bounded("stop serving HTTP", undeploy(frontDeployments),
-            config.http().shutdownGrace().plusSeconds(5)))
+        .compose(v -> bounded("stop serving HTTP", undeploy(frontDeployments), httpLimit()))
         .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
         .compose(v -> bounded("stop the read side", undeploy(backDeployments), STEP_LIMIT))
         .compose(v -> bounded("close the database pool", pool.close(), STEP_LIMIT))
@@ -263,6 +261,19 @@ public final class Tally {
         });
   }
 
+  /**
+   * The longest a handoff may take: waiting for claims, draining appends and waiting for the peers'
+   * acknowledgement are each bounded by {@code cluster.handoffTimeoutMs}, then the grace before leaving.
+   */
+  private Duration handoffLimit() {
+    return config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace());
+  }
+
+  /** The longest the HTTP servers may take to let their requests in flight finish, plus a margin. */
+  private Duration httpLimit() {
+    return config.http().shutdownGrace().plusSeconds(5);
+  }
+
   /** {@code step}, or after {@code limit} a warning and on with the stop: a stop must never hang on one step. */
   private Future<Void> bounded(String name, Future<?> step, Duration limit) {
     Future<Void> done = step.mapEmpty();
@@ -276,8 +287,8 @@ public final class Tally {
   private void stopAndWait() {
     CountDownLatch stopped = new CountDownLatch(1);
     stop().onComplete(done -> stopped.countDown());
-    Duration bound = config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace())
-        .plus(config.http().drain()).plus(config.http().shutdownGrace()).plus(STEP_LIMIT.multipliedBy(3))
+    // the steps of stop(), one after another (the drain runs during the handoff, so at worst after it), plus a margin
+    Duration bound = handoffLimit().plus(config.http().drain()).plus(httpLimit()).plus(STEP_LIMIT.multipliedBy(3))
         .plusSeconds(10);
     try {
       if (!stopped.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -13,6 +13,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -221,12 +223,14 @@ public final class Journal {
               .map(rows -> histories(streams, snapshots, rows));
         })
         .transform(result -> {
-          Map<Context, List<Runnable>> byContext = new IdentityHashMap<>();
-          batch.forEach((stream, loads) -> loads.forEach(load -> byContext
-              .computeIfAbsent(load.caller(), context -> new ArrayList<>())
-              .add(result.succeeded() ? () -> load.promise().complete(result.result().get(stream))
-                  : () -> load.promise().fail(result.cause()))));
-          byContext.forEach((context, completions) -> context.runOnContext(v -> completions.forEach(Runnable::run)));
+          List<PendingLoad> loads = batch.values().stream().flatMap(List::stream).toList();
+          onCallers(loads, PendingLoad::caller, load -> {
+            if (result.succeeded()) {
+              load.promise().complete(result.result().get(load.streamId()));
+            } else {
+              load.promise().fail(result.cause());
+            }
+          });
           return Future.succeededFuture();
         });
   }
@@ -343,19 +347,22 @@ public final class Journal {
    * @param failure the failure of each append, or {@code null} when they all succeeded
    */
   private static void settle(List<PendingAppend> appends, Function<PendingAppend, Throwable> failure) {
-    Map<Context, List<PendingAppend>> byContext = new IdentityHashMap<>();
-    for (PendingAppend pending : appends) {
-      byContext.computeIfAbsent(pending.caller(), context -> new ArrayList<>()).add(pending);
-    }
-    byContext.forEach((context, pendings) -> context.runOnContext(v -> {
-      for (PendingAppend pending : pendings) {
-        if (failure == null) {
-          pending.promise().complete();
-        } else {
-          pending.promise().fail(failure.apply(pending));
-        }
+    onCallers(appends, PendingAppend::caller, pending -> {
+      if (failure == null) {
+        pending.promise().complete();
+      } else {
+        pending.promise().fail(failure.apply(pending));
       }
-    }));
+    });
+  }
+
+  /** Runs {@code complete} for each item on its caller's context, one task per context rather than one per item. */
+  private static <T> void onCallers(Collection<T> items, Function<T, Context> caller, Consumer<T> complete) {
+    Map<Context, List<T>> byContext = new IdentityHashMap<>();
+    for (T item : items) {
+      byContext.computeIfAbsent(caller.apply(item), context -> new ArrayList<>()).add(item);
+    }
+    byContext.forEach((context, mine) -> context.runOnContext(v -> mine.forEach(complete)));
   }
 
   private Future<Void> insert(SqlConnection conn, List<PendingAppend> batch) {

@@ -3,6 +3,8 @@ package io.tally.shard;
 import io.tally.config.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -51,7 +53,7 @@ public record Member(String name, Set<Role> roles, String http, String address, 
   Member withState(JsonObject state) {
     SortedSet<Integer> shards = new TreeSet<>();
     state.getJsonArray("served", new JsonArray()).forEach(shard -> shards.add(((Number) shard).intValue()));
-    Set<String> peers = new java.util.HashSet<>();
+    Set<String> peers = new HashSet<>();
     state.getJsonArray("reached", new JsonArray()).forEach(peer -> peers.add((String) peer));
     return new Member(name, roles, http, address, state.getLong("version", 0L), state.getBoolean("joining", true),
         state.getBoolean("leaving", false), shards, peers);
@@ -60,7 +62,7 @@ public record Member(String name, Set<Role> roles, String http, String address, 
   /** The announced part of this member, as it travels between nodes. */
   JsonObject state() {
     return new JsonObject().put("address", address).put("version", version).put("joining", joining)
-        .put("leaving", leaving).put("served", new JsonArray(new java.util.ArrayList<>(served)))
+        .put("leaving", leaving).put("served", new JsonArray(new ArrayList<>(served)))
         .put("reached", new JsonArray(reached.stream().sorted().toList()));
   }
 

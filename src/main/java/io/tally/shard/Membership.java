@@ -39,11 +39,18 @@ public interface Membership {
     return unreachable().isEmpty();
   }
 
-  /** The live peers that have not reached this node or that this node has not reached: for logs and status. */
-  List<String> unreachable();
+  /**
+   * The live peers that have not reached this node or that this node has not reached: for logs and status. None,
+   * for a membership whose members share one process.
+   */
+  default List<String> unreachable() {
+    return List.of();
+  }
 
-  /** A peer's ping: learns the state it carries and answers with this node's. */
-  JsonObject exchange(JsonObject peerState);
+  /** A peer's ping: learns the state it carries and answers with this node's (which is all a local one does). */
+  default JsonObject exchange(JsonObject peerState) {
+    return self().state();
+  }
 
   /** Stops talking to peers (the process is about to leave the cluster). */
   default void close() {
