@@ -48,6 +48,7 @@ final class PoolEntity {
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
   private final Consumer<PoolEntity> forget;
+  private final Runnable onAnswered;
   private final LoadLimiter loads;
   private final BiConsumer<Pool, Long> changed;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -62,8 +63,13 @@ final class PoolEntity {
   private boolean snapshotInFlight;
   private long lastUsedNanos = System.nanoTime();
 
+  /**
+   * @param changed told of every committed change of the pool
+   * @param forget told when the entity drops itself (an undefined pool, a failed append)
+   * @param onAnswered told after every batch of answers, so a retiring shard knows when nothing is in flight
+   */
   PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads,
-      BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget) {
+      BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget, Runnable onAnswered) {
     this.poolId = poolId;
     this.loads = loads;
     this.changed = changed;
@@ -71,6 +77,7 @@ final class PoolEntity {
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
     this.forget = forget;
+    this.onAnswered = onAnswered;
   }
 
   String poolId() {
@@ -274,10 +281,11 @@ final class PoolEntity {
     return Reply.retry("the pool moved or its journal write did not complete; retry");
   }
 
-  private void answer(List<Pending> answered, List<Reply> replies) {
-    for (int i = 0; i < answered.size(); i++) {
-      answered.get(i).reply().accept(replies.get(i));
+  private void answer(List<Pending> pendings, List<Reply> replies) {
+    for (int i = 0; i < pendings.size(); i++) {
+      pendings.get(i).reply().accept(replies.get(i));
     }
+    onAnswered.run();
   }
 
   /** Drops the in-memory state after a failure; whatever waits is told to retry. */
@@ -291,5 +299,6 @@ final class PoolEntity {
     while ((pending = queue.poll()) != null) {
       pending.reply().accept(answer.get());
     }
+    onAnswered.run();
   }
 }

@@ -141,17 +141,15 @@ final class ShardHost {
           pending.reply().accept(Reply.retry("the pool's shard is being handed over; retry"));
         }
       }
-      case SERVING -> entity(pending.request().poolId()).submit(new PoolEntity.Pending(pending.request(), reply -> {
-        pending.reply().accept(reply);
-        checkDrained();
-      }));
+      case SERVING -> entity(pending.request().poolId()).submit(pending);
       case RETIRING -> pending.reply().accept(moved.get());
     }
   }
 
   private PoolEntity entity(String poolId) {
     return entities.computeIfAbsent(poolId,
-        id -> new PoolEntity(id, journal, shardConfig, journalConfig, loads, this::publish, this::forget));
+        id -> new PoolEntity(id, journal, shardConfig, journalConfig, loads, this::publish, this::forget,
+            this::checkDrained));
   }
 
   /** Tells every query node that a pool changed: {@code PoolChanged} on {@code tally.pool.changed}. */

@@ -176,6 +176,7 @@ public final class ShardManager {
       List<Integer> shards = new ArrayList<>();
       request.getJsonArray("shards", new JsonArray()).forEach(shard -> shards.add(((Number) shard).intValue()));
       Map<Integer, Future<Boolean>> outcomes = new HashMap<>();
+      List<Promise<Boolean>> waiting = new ArrayList<>();
       for (int shard : shards) {
         if (!hosts.containsKey(shard) || shardConfig.alsoServe().contains(shard)) {
           outcomes.put(shard, Future.succeededFuture(true));
@@ -184,8 +185,11 @@ public final class ShardManager {
         Promise<Boolean> released = Promise.promise();
         releases.computeIfAbsent(shard, s -> new ArrayList<>()).add(released);
         claimants.computeIfAbsent(shard, s -> new HashSet<>()).add(from);
-        vertx.setTimer(HOLD_MS, held -> released.tryComplete(false));
+        waiting.add(released);
         outcomes.put(shard, released.future());
+      }
+      if (!waiting.isEmpty()) {
+        vertx.setTimer(HOLD_MS, held -> waiting.forEach(release -> release.tryComplete(false)));
       }
       reconcile();
       Future.join(new ArrayList<>(outcomes.values())).onComplete(all -> {
