@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
-import io.tally.query.Audit;
+import io.tally.audit.Audit;
+import io.tally.contract.Addresses;
 import io.tally.shard.HazelcastMembership;
 import io.tally.shard.Ownership;
 import io.tally.shard.Shards;
 import io.tally.support.ClusterLoad;
 import io.tally.support.ClusterNodes;
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;

@@ -4,15 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tally.query.Audit;
+import io.tally.audit.Audit;
 import io.tally.shard.Ownership;
 import io.tally.shard.Shards;
 import io.tally.support.ClusterNodes;
 import io.tally.support.Http;
 import io.tally.support.Pools;
-import io.tally.support.SteadyLoad;
 import io.tally.support.SteadyLoad.Failure;
 import io.tally.support.SteadyLoad.Success;
+import io.tally.support.SteadyLoad;
 import io.tally.support.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

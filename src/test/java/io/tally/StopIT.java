@@ -3,8 +3,8 @@ package io.tally;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tally.EmbeddedDatabase;
 import io.tally.config.TallyConfig;
-import io.tally.journal.EmbeddedDatabase;
 import io.tally.support.Http;
 import io.tally.support.Pools;
 import io.tally.support.TestNode;
@@ -36,7 +36,7 @@ class StopIT {
 
   private Path data;
   private EmbeddedDatabase database;
-  private Tally tally;
+  private Node tally;
   private Vertx clients;
 
   @BeforeEach
@@ -50,7 +50,7 @@ class StopIT {
             .put("postgres", new JsonObject().put("url", database.url()))
             .put("cluster", new JsonObject().put("handoffTimeoutMs", 1_000))
             .put("shards", new JsonObject().put("retryDeadlineMs", 2_000)), true);
-    tally = Tally.start(TallyConfig.from(config));
+    tally = Node.start(TallyConfig.from(config)).await();
     clients = Vertx.vertx();
   }
 

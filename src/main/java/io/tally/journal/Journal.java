@@ -11,7 +11,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,21 +52,6 @@ public final class Journal {
         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS u(s, q, t, p)
       ON CONFLICT DO NOTHING""";
 
-  private static final String SELECT_FEED = """
-      SELECT stream_id, seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at,
-             tx_id::text AS tx, position
-        FROM events
-       WHERE (tx_id, position) > ($1::text::xid8, $2)
-         AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY tx_id, position
-       LIMIT $3""";
-
-  private static final String SELECT_EVENTS_UNTIL = """
-      SELECT seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at
-        FROM events
-       WHERE stream_id = $1 AND recorded_at <= $2
-       ORDER BY seq""";
-
   private static final String COUNT_OWN_ROWS = """
       SELECT stream_id, count(*) AS n
         FROM events
@@ -96,13 +80,6 @@ public final class Journal {
   static final int MAX_BATCH_LOADS = 256;
   /** Shared loads in flight at once, so that loads never take every connection from the appends. */
   private static final int MAX_LOADS_IN_FLIGHT = 2;
-
-  private static final String SELECT_EVENTS = """
-      SELECT seq, type, payload::text AS payload, metadata::text AS metadata, recorded_at
-        FROM events
-       WHERE stream_id = $1 AND seq > $2
-       ORDER BY seq
-       LIMIT $3""";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -239,10 +216,8 @@ public final class Journal {
       RowSet<Row> rows) {
     Map<String, List<RecordedEvent>> tails = new HashMap<>();
     for (Row row : rows) {
-      String stream = row.getString("stream_id");
-      tails.computeIfAbsent(stream, s -> new ArrayList<>()).add(new RecordedEvent(stream, row.getLong("seq"),
-          row.getString("type"), row.getString("payload"), row.getString("metadata"),
-          row.getOffsetDateTime("recorded_at")));
+      RecordedEvent event = JournalReader.event(row);
+      tails.computeIfAbsent(event.streamId(), s -> new ArrayList<>()).add(event);
     }
     Map<String, StreamHistory> histories = new HashMap<>();
     for (String stream : streams) {
@@ -250,45 +225,6 @@ public final class Journal {
           tails.getOrDefault(stream, List.of())));
     }
     return histories;
-  }
-
-  /** Up to {@code limit} events of a stream with {@code seq > afterSeq}, oldest first. */
-  public Future<List<RecordedEvent>> read(String streamId, long afterSeq, int limit) {
-    return pool.preparedQuery(SELECT_EVENTS).execute(Tuple.of(streamId, afterSeq, limit))
-        .map(rows -> recorded(streamId, rows));
-  }
-
-  /** Every event of a stream recorded at or before {@code at}, oldest first: the stream as it was then. */
-  public Future<List<RecordedEvent>> readUntil(String streamId, OffsetDateTime at) {
-    return pool.preparedQuery(SELECT_EVENTS_UNTIL).execute(Tuple.of(streamId, at))
-        .map(rows -> recorded(streamId, rows));
-  }
-
-  private static List<RecordedEvent> recorded(String streamId, RowSet<Row> rows) {
-    List<RecordedEvent> events = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      events.add(new RecordedEvent(streamId, row.getLong("seq"), row.getString("type"), row.getString("payload"),
-          row.getString("metadata"), row.getOffsetDateTime("recorded_at")));
-    }
-    return events;
-  }
-
-  /**
-   * Up to {@code limit} events after {@code after} in feed order, {@code (tx_id, position)}. Only transactions
-   * older than the oldest one still running are read: one that commits later can only have a higher id, so
-   * nothing is ever delivered out of order or skipped, which a reader going by position alone would do whenever
-   * transactions commit in another order than they took their positions.
-   */
-  public Future<List<FeedEvent>> feed(FeedPosition after, int limit) {
-    return pool.preparedQuery(SELECT_FEED).execute(Tuple.of(after.txId(), after.position(), limit)).map(rows -> {
-      List<FeedEvent> events = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        RecordedEvent event = new RecordedEvent(row.getString("stream_id"), row.getLong("seq"), row.getString("type"),
-            row.getString("payload"), row.getString("metadata"), row.getOffsetDateTime("recorded_at"));
-        events.add(new FeedEvent(event, new FeedPosition(row.getString("tx"), row.getLong("position"))));
-      }
-      return events;
-    });
   }
 
   private static Snapshot toSnapshot(String streamId, Row row) {

@@ -13,6 +13,11 @@ public final class Ids {
   public static final int MAX_REGION_LENGTH = 64;
   private static final char RESERVATION_SEPARATOR = '~';
 
+  /** The rule {@link #isPoolId} checks, as the message of a refusal. */
+  public static final String POOL_ID_RULE = "poolId must match [A-Za-z0-9._:-]{1," + MAX_POOL_ID_LENGTH + "}";
+  /** The rule {@link #isRegion} checks, as the message of a refusal. */
+  public static final String REGION_RULE = "region must be 1-" + MAX_REGION_LENGTH + " printable characters";
+
   private Ids() {
   }
 

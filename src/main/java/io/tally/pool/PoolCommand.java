@@ -89,7 +89,7 @@ public sealed interface PoolCommand {
 
   private static void requirePoolId(String poolId) {
     if (!Ids.isPoolId(poolId)) {
-      throw new InvalidCommand("invalid_pool_id", "poolId must match [A-Za-z0-9._:-]{1,128}");
+      throw new InvalidCommand("invalid_pool_id", Ids.POOL_ID_RULE);
     }
   }
 

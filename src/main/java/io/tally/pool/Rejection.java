@@ -26,7 +26,7 @@ public record Rejection(String code, Kind kind, String message) {
     return new Rejection(code, Kind.INVALID, message);
   }
 
-  static Rejection poolNotFound(String poolId) {
+  public static Rejection poolNotFound(String poolId) {
     return new Rejection(POOL_NOT_FOUND, Kind.NOT_FOUND, "pool '" + poolId + "' does not exist");
   }
 

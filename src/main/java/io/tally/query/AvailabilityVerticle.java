@@ -1,7 +1,10 @@
 package io.tally.query;
 
-import io.tally.Addresses;
 import io.tally.config.QueryConfig;
+import io.tally.contract.Addresses;
+import io.tally.contract.AvailabilityRequest;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
 import io.tally.query.AvailabilityIndex.Slot;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,7 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,33 +80,34 @@ public final class AvailabilityVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** {@code tally.availability.query}: the contract's answer, or a failure with 400 and the error code. */
+  /**
+   * {@code tally.availability.query}, for sibling services: the contract's answer as a JSON object, or a failure
+   * whose code is the status and whose message is the error code.
+   */
   private void publicQuery(Message<JsonObject> message) {
     try {
       message.reply(answer(AvailabilityRequest.fromJson(message.body()), false));
-    } catch (AvailabilityRequest.Invalid invalid) {
-      message.fail(400, invalid.code());
+    } catch (Refusal refusal) {
+      message.fail(refusal.status(), refusal.code());
     }
   }
 
-  /** For this node's web verticles: the answer with each slot's seq, or an error body with its status. */
+  /** For this node's WebSockets: the answer with each slot's seq. */
   private void localQuery(Message<JsonObject> message) {
     try {
-      message.reply(answer(AvailabilityRequest.fromJson(message.body()), true));
-    } catch (AvailabilityRequest.Invalid invalid) {
-      message.reply(new JsonObject().put("status", 400).put("error", invalid.code())
-          .put("message", invalid.getMessage()));
+      message.reply(Reply.ok(answer(AvailabilityRequest.fromJson(message.body()), true)));
+    } catch (Refusal refusal) {
+      message.reply(Reply.refused(refusal));
     }
   }
 
-  /** For {@code POST /availability}: the answer, encoded, or the error body, with its status. */
+  /** For {@code POST /availability}: the answer, encoded here. */
   private void httpQuery(Message<JsonObject> message) {
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(message.body());
-    } catch (AvailabilityRequest.Invalid invalid) {
-      message.reply(new AvailabilityAnswer(400, new JsonObject().put("error", invalid.code())
-          .put("message", invalid.getMessage()).toBuffer()));
+    } catch (Refusal refusal) {
+      message.reply(Reply.refused(refusal));
       return;
     }
     List<Slot> offered = index.offered(request.region(), request.from(), request.to());
@@ -117,7 +120,7 @@ public final class AvailabilityVerticle extends VerticleBase {
       }
       body.appendBytes(slot.head()).appendBytes(slot.available(request.units()) ? TRUE_CLOSE : FALSE_CLOSE);
     }
-    message.reply(new AvailabilityAnswer(200, body.appendBytes(SLOTS_CLOSE)));
+    message.reply(Reply.ok(body.appendBytes(SLOTS_CLOSE)));
   }
 
   private JsonObject answer(AvailabilityRequest request, boolean withSeq) {

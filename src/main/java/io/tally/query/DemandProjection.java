@@ -1,11 +1,11 @@
 package io.tally.query;
 
+import io.tally.contract.StoredForm;
 import io.tally.journal.FeedEvent;
-import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.ReservationReleased;
-import io.tally.shard.StoredForm;
+import io.tally.pool.PoolEvent;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;

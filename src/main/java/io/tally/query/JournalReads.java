@@ -1,15 +1,17 @@
 package io.tally.query;
 
-import io.tally.Addresses;
+import io.tally.contract.Addresses;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
+import io.tally.contract.StoredForm;
+import io.tally.contract.Views;
 import io.tally.journal.FeedEvent;
 import io.tally.journal.FeedPosition;
-import io.tally.journal.Journal;
+import io.tally.journal.JournalReader;
 import io.tally.journal.RecordedEvent;
 import io.tally.pool.Ids;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
-import io.tally.shard.StoredForm;
-import io.tally.shard.Views;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -18,6 +20,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers what the journal alone can tell, on any node with the query role: a pool's history page by page, a
@@ -26,9 +30,11 @@ import java.util.List;
  */
 public final class JournalReads extends VerticleBase {
 
-  private final Journal journal;
+  private static final Logger log = LoggerFactory.getLogger(JournalReads.class);
 
-  public JournalReads(Journal journal) {
+  private final JournalReader journal;
+
+  public JournalReads(JournalReader journal) {
     this.journal = journal;
   }
 
@@ -39,69 +45,74 @@ public final class JournalReads extends VerticleBase {
 
   private void handle(Message<JsonObject> message) {
     JsonObject query = message.body();
-    Future<JsonObject> answer = switch (query.getString("kind", "")) {
+    Future<Reply> answer = switch (query.getString("kind", "")) {
       case "history" -> history(query);
       case "at" -> at(query);
       case "feed" -> feed(query);
-      default -> Future.failedFuture(new Refusal(400, "invalid_request"));
+      default -> Future.failedFuture(Refusal.invalid("invalid_request", "kind must be history, at or feed"));
     };
-    answer.onComplete(result -> {
-      if (result.succeeded()) {
-        message.reply(result.result());
-      } else if (result.cause() instanceof Refusal refusal) {
-        message.fail(refusal.status, refusal.getMessage());
-      } else {
-        message.fail(503, "unavailable");
-      }
-    });
+    answer.recover(failure -> Future.succeededFuture(Reply.refused(refusal(query, failure))))
+        .onSuccess(message::reply);
   }
 
-  private Future<JsonObject> history(JsonObject query) {
+  private static Refusal refusal(JsonObject query, Throwable failure) {
+    if (failure instanceof Refusal refusal) {
+      return refusal;
+    }
+    log.warn("Journal read {} failed: {}", query.getString("kind"), failure.toString());
+    return Refusal.unavailable("the journal could not be read; retry");
+  }
+
+  private Future<Reply> history(JsonObject query) {
     String poolId = query.getString("poolId");
     long after = query.getLong("after", 0L);
     int limit = query.getInteger("limit", 100);
     if (!Ids.isPoolId(poolId)) {
-      return Future.failedFuture(new Refusal(400, "invalid_pool_id"));
+      return Future.failedFuture(Refusal.invalid("invalid_pool_id", Ids.POOL_ID_RULE));
     }
     return journal.read(poolId, after, limit + 1).compose(events -> {
       if (events.isEmpty() && after == 0) {
-        return Future.failedFuture(new Refusal(404, "pool_not_found"));
+        return Future.failedFuture(notFound(poolId, ""));
       }
       boolean more = events.size() > limit;
       List<RecordedEvent> page = more ? events.subList(0, limit) : events;
       JsonArray items = new JsonArray();
       page.forEach(event -> items.add(toJson(event)));
-      return Future.succeededFuture(new JsonObject().put("poolId", poolId).put("events", items)
-          .put("next", more ? page.getLast().seq() : null));
+      return Future.succeededFuture(Reply.ok(new JsonObject().put("poolId", poolId).put("events", items)
+          .put("next", more ? page.getLast().seq() : null)));
     });
   }
 
   /** The pool as it was at {@code at}: every event recorded until then, replayed. */
-  private Future<JsonObject> at(JsonObject query) {
+  private Future<Reply> at(JsonObject query) {
     String poolId = query.getString("poolId");
     if (!Ids.isPoolId(poolId)) {
-      return Future.failedFuture(new Refusal(400, "invalid_pool_id"));
+      return Future.failedFuture(Refusal.invalid("invalid_pool_id", Ids.POOL_ID_RULE));
     }
     OffsetDateTime at;
     try {
       at = OffsetDateTime.parse(query.getString("at", ""));
     } catch (DateTimeParseException e) {
-      return Future.failedFuture(new Refusal(400, "invalid_at"));
+      return Future.failedFuture(Refusal.invalid("invalid_at",
+          "at must be an ISO-8601 date-time with an offset, such as 2026-12-01T10:00:00Z"));
     }
     return journal.readUntil(poolId, at).compose(events -> {
       if (events.isEmpty()) {
-        return Future.failedFuture(new Refusal(404, "pool_not_found"));
+        return Future.failedFuture(notFound(poolId, " at that moment"));
       }
       Pool pool = PoolDecider.replay(null, events.stream().map(StoredForm::decode).toList());
-      return Future.succeededFuture(Views.pool(pool, events.getLast().seq())
-          .put("at", at.toInstant().toString()));
+      return Future.succeededFuture(Reply.ok(Views.pool(pool, events.getLast().seq())
+          .put("at", at.toInstant().toString())));
     });
   }
 
-  private Future<JsonObject> feed(JsonObject query) {
-    FeedPosition after = FeedPosition.parse(query.getString("after")).orElse(null);
+  /** The feed after a checkpoint of a previous page; without one, from the start of the journal. */
+  private Future<Reply> feed(JsonObject query) {
+    String checkpoint = query.getString("after");
+    FeedPosition after = checkpoint == null ? FeedPosition.START : FeedPosition.parse(checkpoint).orElse(null);
     if (after == null) {
-      return Future.failedFuture(new Refusal(400, "invalid_after"));
+      return Future.failedFuture(Refusal.invalid("invalid_after",
+          "after must be a checkpoint from a previous page, such as 0:0"));
     }
     int limit = query.getInteger("limit", 100);
     return journal.feed(after, limit).map(events -> {
@@ -111,25 +122,15 @@ public final class JournalReads extends VerticleBase {
             .put("position", event.position().toString()));
       }
       String next = events.isEmpty() ? after.toString() : events.getLast().position().toString();
-      return new JsonObject().put("events", items).put("next", next);
+      return Reply.ok(new JsonObject().put("events", items).put("next", next));
     });
   }
 
   private static JsonObject toJson(RecordedEvent event) {
-    return new JsonObject()
-        .put("seq", event.seq())
-        .put("type", event.type())
-        .put("payload", new JsonObject(event.payload()))
-        .put("recordedAt", event.recordedAt().toInstant().toString());
+    return Views.event(event.seq(), event.type(), event.payload(), event.recordedAt());
   }
 
-  /** A query the journal cannot answer: its HTTP status and error code. */
-  private static final class Refusal extends RuntimeException {
-    private final int status;
-
-    Refusal(int status, String code) {
-      super(code, null, false, false);
-      this.status = status;
-    }
+  private static Refusal notFound(String poolId, String when) {
+    return Refusal.notFound("pool_not_found", "pool '" + poolId + "' does not exist" + when);
   }
 }

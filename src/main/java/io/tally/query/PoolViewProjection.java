@@ -5,8 +5,10 @@ import io.tally.journal.StreamAppend;
 import io.tally.pool.Pool;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,24 @@ public final class PoolViewProjection implements InlineProjection {
              status = EXCLUDED.status, slot_start = EXCLUDED.slot_start, slot_end = EXCLUDED.slot_end,
              regions = EXCLUDED.regions, tx_id = EXCLUDED.tx_id
        WHERE pool_view.seq < EXCLUDED.seq""";
+
+  private static final String ROWS = """
+      SELECT pool_id, seq, capacity, reserved, status
+        FROM pool_view""";
+
+  /** One pool's row as {@code pool_view} holds it. */
+  public record Row(String poolId, long seq, int capacity, long reserved, String status) {
+  }
+
+  /** Every row of {@code pool_view}, for checking it against the journal. */
+  public static Future<List<Row>> rows(SqlClient sql) {
+    return sql.query(ROWS).execute().map(rows -> {
+      List<Row> all = new ArrayList<>(rows.size());
+      rows.forEach(row -> all.add(new Row(row.getString("pool_id"), row.getLong("seq"), row.getInteger("capacity"),
+          row.getLong("reserved"), row.getString("status"))));
+      return all;
+    });
+  }
 
   @Override
   public Future<Void> apply(SqlConnection conn, List<StreamAppend> appends) {

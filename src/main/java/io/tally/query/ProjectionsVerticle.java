@@ -1,9 +1,11 @@
 package io.tally.query;
 
-import io.tally.Addresses;
+import io.tally.contract.Addresses;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
 import io.tally.journal.FeedEvent;
 import io.tally.journal.FeedPosition;
-import io.tally.journal.Journal;
+import io.tally.journal.JournalReader;
 import io.tally.pool.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -64,13 +66,13 @@ public final class ProjectionsVerticle extends VerticleBase {
        ORDER BY day""";
 
   private final Pool sql;
-  private final Journal journal;
+  private final JournalReader journal;
   private final List<AsyncProjection> projections;
   private final Duration poll;
   private final List<Runner> runners = new ArrayList<>();
   private boolean stopping;
 
-  public ProjectionsVerticle(Pool sql, Journal journal, List<AsyncProjection> projections, Duration poll) {
+  public ProjectionsVerticle(Pool sql, JournalReader journal, List<AsyncProjection> projections, Duration poll) {
     this.sql = sql;
     this.journal = journal;
     this.projections = List.copyOf(projections);
@@ -104,22 +106,19 @@ public final class ProjectionsVerticle extends VerticleBase {
 
   private void handle(Message<JsonObject> message) {
     JsonObject request = message.body();
-    Future<JsonObject> answer = switch (request.getString("kind", "")) {
-      case "status" -> status();
-      case "rebuild" -> rebuild(request.getString("name"));
-      case "demand" -> demand(request);
-      default -> Future.failedFuture(new Refused(400, "invalid_request"));
+    Future<Reply> answer = switch (request.getString("kind", "")) {
+      case "status" -> status().map(Reply::ok);
+      case "rebuild" -> rebuild(request.getString("name")).map(Reply::accepted);
+      case "demand" -> demand(request).map(Reply::ok);
+      default -> Future.failedFuture(Refusal.invalid("invalid_request", "kind must be status, rebuild or demand"));
     };
-    answer.onComplete(result -> {
-      if (result.succeeded()) {
-        message.reply(result.result());
-      } else if (result.cause() instanceof Refused refused) {
-        message.fail(refused.status, refused.getMessage());
-      } else {
-        log.warn("Projection request {} failed: {}", request.getString("kind"), result.cause().toString());
-        message.fail(503, "unavailable");
+    answer.recover(failure -> {
+      if (failure instanceof Refusal refusal) {
+        return Future.succeededFuture(Reply.refused(refusal));
       }
-    });
+      log.warn("Projection request {} failed: {}", request.getString("kind"), failure.toString());
+      return Future.succeededFuture(Reply.refused(Refusal.unavailable("the projections could not be read; retry")));
+    }).onSuccess(message::reply);
   }
 
   /** Where each projection stands: its checkpoint and how many events of the journal it has yet to apply. */
@@ -143,7 +142,7 @@ public final class ProjectionsVerticle extends VerticleBase {
   private Future<JsonObject> rebuild(String name) {
     AsyncProjection projection = projections.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
     if (projection == null) {
-      return Future.failedFuture(new Refused(404, "projection_not_found"));
+      return Future.failedFuture(Refusal.notFound("projection_not_found", "no projection named '" + name + "'"));
     }
     return sql.withTransaction(conn -> projection.reset(conn)
             .compose(emptied -> conn.preparedQuery(RESET_CHECKPOINT).execute(Tuple.of(name))))
@@ -156,7 +155,7 @@ public final class ProjectionsVerticle extends VerticleBase {
   private Future<JsonObject> demand(JsonObject request) {
     String region = request.getString("region");
     if (!Ids.isRegion(region)) {
-      return Future.failedFuture(new Refused(400, "invalid_region"));
+      return Future.failedFuture(Refusal.invalid("invalid_region", Ids.REGION_RULE));
     }
     LocalDate from;
     LocalDate to;
@@ -164,10 +163,10 @@ public final class ProjectionsVerticle extends VerticleBase {
       from = LocalDate.parse(request.getString("from", ""));
       to = LocalDate.parse(request.getString("to", ""));
     } catch (DateTimeParseException e) {
-      return Future.failedFuture(new Refused(400, "invalid_window"));
+      return Future.failedFuture(invalidWindow());
     }
     if (!from.isBefore(to)) {
-      return Future.failedFuture(new Refused(400, "invalid_window"));
+      return Future.failedFuture(invalidWindow());
     }
     return sql.preparedQuery(DEMAND).execute(Tuple.of(region, from, to)).map(rows -> {
       JsonArray days = new JsonArray();
@@ -291,13 +290,7 @@ public final class ProjectionsVerticle extends VerticleBase {
     }
   }
 
-  /** A request this verticle cannot answer: its HTTP status and error code. */
-  private static final class Refused extends RuntimeException {
-    private final int status;
-
-    Refused(int status, String code) {
-      super(code, null, false, false);
-      this.status = status;
-    }
+  private static Refusal invalidWindow() {
+    return Refusal.invalid("invalid_window", "from and to must be dates (to exclusive), from before to");
   }
 }

@@ -1,9 +1,9 @@
 package io.tally.shard;
 
-import io.tally.Addresses;
-import io.vertx.core.eventbus.DeliveryOptions;
+import io.tally.contract.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
@@ -37,7 +37,7 @@ public final class CommandGateway extends VerticleBase {
       if (reply.succeeded()) {
         message.reply(reply.body(), new DeliveryOptions().addHeader(STATUS_HEADER, Integer.toString(reply.status())));
       } else {
-        message.fail(reply.status(), reply.body().getString("error"));
+        message.fail(reply.status(), reply.error());
       }
     });
   }

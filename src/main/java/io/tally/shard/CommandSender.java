@@ -1,7 +1,10 @@
 package io.tally.shard;
 
 import io.tally.config.ShardConfig;
-import io.tally.pool.InvalidCommand;
+import io.tally.contract.Commands;
+import io.tally.contract.PoolRequest;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * {@code shards.retryDeadlineMs}. Retrying is safe because every command is idempotent: a reservation by its
  * {@code orderId}, a release by its reservation id.
  */
-public final class CommandSender {
+public final class CommandSender implements Commands {
 
   private static final Logger log = LoggerFactory.getLogger(CommandSender.class);
   private static final long FIRST_BACKOFF_MS = 5;
@@ -48,16 +51,14 @@ public final class CommandSender {
     this.local = local;
   }
 
-  /**
-   * Validates and sends one request (the JSON of the event-bus contract). Never fails: a malformed request is a
-   * 400 reply and an unreachable owner a 503 reply once the deadline has passed.
-   */
+  /** Validates and sends one request; an owner that does not answer is a 503 reply once the deadline has passed. */
+  @Override
   public Future<Reply> send(JsonObject request) {
-    ShardRequest parsed;
+    PoolRequest parsed;
     try {
-      parsed = ShardRequest.fromJson(request);
-    } catch (InvalidCommand invalid) {
-      return Future.succeededFuture(Reply.rejected(invalid.rejection()));
+      parsed = PoolRequest.fromJson(request);
+    } catch (Refusal refusal) {
+      return Future.succeededFuture(Reply.refused(refusal));
     }
     int shard = Shards.shardOf(parsed.poolId(), config.count());
     Attempt first = new Attempt(new ShardMessages.Envelope(parsed, request), shard,
@@ -98,13 +99,9 @@ public final class CommandSender {
         DeliveryOptions options = new DeliveryOptions()
             .setSendTimeout(Math.min(config.requestTimeout().toMillis(), remainingMs));
         String address = target.get().address();
-        vertx.eventBus().<Reply>request(address, request, options).onComplete(result -> {
-          if (result.succeeded()) {
-            answered(result.result().body());
-          } else {
-            failed(address, result.cause());
-          }
-        });
+        vertx.eventBus().<Reply>request(address, request, options)
+            .onSuccess(answer -> answered(answer.body()))
+            .onFailure(failure -> failed(address, failure));
       }
       return answer.future();
     }
@@ -140,7 +137,7 @@ public final class CommandSender {
     private void failed(String address, Throwable failure) {
       if (!retryable(failure)) {
         log.warn("Request to {} failed: {}", address, failure.toString());
-        answer.complete(Reply.error(500, "internal_error", "the request could not be processed"));
+        answer.complete(Reply.refused(Refusal.internal()));
         return;
       }
       // no answer: the route is suspect, and the next attempt computes the owner afresh
@@ -168,8 +165,8 @@ public final class CommandSender {
 
     private void giveUp() {
       log.warn("Gave up on shard {} after {} attempts: {}", shard, attempts, lastProblem);
-      answer.complete(Reply.error(503, "unavailable",
-          "no owner of this pool answered in time; the request may be retried"));
+      answer.complete(Reply.refused(Refusal.unavailable(
+          "no owner of this pool answered in time; the request may be retried")));
     }
   }
 

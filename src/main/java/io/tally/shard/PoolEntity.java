@@ -2,20 +2,24 @@ package io.tally.shard;
 
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
+import io.tally.contract.PoolRequest;
+import io.tally.contract.Reply;
+import io.tally.contract.StoredForm;
 import io.tally.journal.Journal;
 import io.tally.journal.NewEvent;
 import io.tally.journal.StreamAppend;
 import io.tally.journal.StreamHistory;
 import io.tally.pool.Decision;
 import io.tally.pool.Pool;
-import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolCommand.ChangePool;
 import io.tally.pool.PoolCommand.DefinePool;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolDecider;
-import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent;
+import io.tally.pool.Rejection;
 import io.tally.pool.Reservation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,7 +44,7 @@ final class PoolEntity {
   private static final Logger log = LoggerFactory.getLogger(PoolEntity.class);
 
   /** A request waiting for its answer. */
-  record Pending(ShardRequest request, Consumer<Reply> reply) {
+  record Pending(PoolRequest request, Consumer<Reply> reply) {
   }
 
   private final String poolId;
@@ -104,7 +108,7 @@ final class PoolEntity {
 
   void submit(Pending pending) {
     lastUsedNanos = System.nanoTime();
-    if (loaded && pending.request() instanceof ShardRequest.Read) {
+    if (loaded && pending.request() instanceof PoolRequest.Read) {
       // the confirmed state holds every acknowledged write, so a read need not wait for an append in flight
       pending.reply().accept(read());
       return;
@@ -184,7 +188,7 @@ final class PoolEntity {
     while (!queue.isEmpty() && answered.size() < shardConfig.maxCommandsPerAppend()) {
       Pending pending = queue.poll();
       Reply reply;
-      if (pending.request() instanceof ShardRequest.Decide(PoolCommand command)) {
+      if (pending.request() instanceof PoolRequest.Decide(PoolCommand command)) {
         Decision decision = PoolDecider.decide(working, command);
         if (decision instanceof Decision.Accepted(List<PoolEvent> accepted)) {
           working = PoolDecider.replay(working, accepted);
@@ -194,7 +198,7 @@ final class PoolEntity {
           reply = Reply.rejected(((Decision.Rejected) decision).rejection());
         }
       } else {
-        reply = working == null ? notFound() : Reply.ok(Views.pool(working, version + events.size()));
+        reply = working == null ? notFound() : Reply.pool(working, version + events.size());
       }
       answered.add(pending);
       replies.add(reply);
@@ -253,28 +257,25 @@ final class PoolEntity {
 
   private Reply success(PoolCommand command, List<PoolEvent> events, Pool pool, long newVersion) {
     return switch (command) {
-      case DefinePool define -> events.isEmpty()
-          ? Reply.ok(Views.pool(pool, newVersion))
-          : Reply.created(Views.pool(pool, newVersion));
-      case ChangePool change -> Reply.ok(Views.pool(pool, newVersion));
+      case DefinePool define -> events.isEmpty() ? Reply.pool(pool, newVersion) : Reply.defined(pool, newVersion);
+      case ChangePool change -> Reply.pool(pool, newVersion);
       case Reserve reserve -> {
         if (!events.isEmpty() && events.getFirst() instanceof CapacityReserved reserved) {
-          Reservation reservation = new Reservation(reserved.reservationId(), reserved.orderId(), reserved.units());
-          yield Reply.created(Views.reservation(pool, reservation));
+          yield Reply.reserved(pool, new Reservation(reserved.reservationId(), reserved.orderId(), reserved.units()));
         }
         // a repeated orderId gets the reservation it already holds
-        yield Reply.ok(Views.reservation(pool, pool.reservationOf(reserve.orderId()).orElseThrow()));
+        yield Reply.alreadyReserved(pool, pool.reservationOf(reserve.orderId()).orElseThrow());
       }
-      case Release release -> Reply.ok(Views.released(release.reservationId()));
+      case Release release -> Reply.released(release.reservationId());
     };
   }
 
   private Reply read() {
-    return state == null ? notFound() : Reply.ok(Views.pool(state, version));
+    return state == null ? notFound() : Reply.pool(state, version);
   }
 
   private Reply notFound() {
-    return Reply.error(404, "pool_not_found", "pool '" + poolId + "' does not exist");
+    return Reply.rejected(Rejection.poolNotFound(poolId));
   }
 
   private static Reply retry() {

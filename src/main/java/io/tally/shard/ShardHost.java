@@ -1,8 +1,10 @@
 package io.tally.shard;
 
-import io.tally.Addresses;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
+import io.tally.contract.Addresses;
+import io.tally.contract.PoolRequest;
+import io.tally.contract.Reply;
 import io.tally.journal.Journal;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolStatus;
@@ -82,7 +84,7 @@ final class ShardHost {
   }
 
   /** Takes a request from any thread; {@code reply} is called on this host's context. */
-  void submit(ShardRequest request, Consumer<Reply> reply) {
+  void submit(PoolRequest request, Consumer<Reply> reply) {
     onContext(() -> handle(new PoolEntity.Pending(request, reply)));
   }
 

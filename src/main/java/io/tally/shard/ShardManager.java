@@ -3,6 +3,8 @@ package io.tally.shard;
 import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
+import io.tally.contract.PoolRequest;
+import io.tally.contract.Reply;
 import io.tally.journal.Journal;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -155,7 +157,7 @@ public final class ShardManager {
    * A command for a pool of a shard this node may host, from any thread: the shard's host takes it, or, when this
    * node does not host the shard, it is answered at once with "not owner" naming the owner in this node's view.
    */
-  public void dispatch(ShardRequest request, Consumer<Reply> reply) {
+  public void dispatch(PoolRequest request, Consumer<Reply> reply) {
     int shard = Shards.shardOf(request.poolId(), shardConfig.count());
     ShardHost host = hosts.get(shard);
     if (host != null) {

@@ -1,17 +1,20 @@
 package io.tally.shard;
 
+import io.tally.contract.ByReference;
+import io.tally.contract.PoolRequest;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
+import io.tally.pool.InvalidCommand;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The codecs of internal shard traffic. On one node a request and its reply pass by reference: they are immutable
- * once sent, so there is nothing to copy and the shard does not parse the request again. Between nodes they travel
- * in the forms their codecs describe.
+ * The codec of requests to owner nodes. On one node a request passes by reference, so the shard does not parse it
+ * again; between nodes it travels in the form the codec describes. Replies are the contract's {@link Reply}.
  */
 public final class ShardMessages {
 
@@ -22,37 +25,12 @@ public final class ShardMessages {
    * A request on its way to a shard: the parsed form for the owner, and the contract's JSON for requests that cross
    * the wire as JSON (null for one that arrived in the binary form).
    */
-  record Envelope(ShardRequest request, JsonObject json) {
+  record Envelope(PoolRequest request, JsonObject json) {
   }
 
-  /** Registers the codecs on an event bus; every node of a cluster does this at start-up. */
+  /** Registers the codec on an event bus; every node of a cluster does this at start-up. */
   public static void register(EventBus bus) {
     bus.registerDefaultCodec(Envelope.class, new EnvelopeCodec());
-    bus.registerDefaultCodec(Reply.class, new ReplyCodec());
-  }
-
-  /** Passes a body by reference on one node; subclasses say how it crosses the wire. */
-  private abstract static class ByReference<T> implements MessageCodec<T, T> {
-    private final String name;
-
-    ByReference(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public T transform(T body) {
-      return body;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 
   /**
@@ -72,13 +50,13 @@ public final class ShardMessages {
     @Override
     public void encodeToWire(Buffer buffer, Envelope envelope) {
       switch (envelope.request()) {
-        case ShardRequest.Decide(Reserve reserve) -> {
+        case PoolRequest.Decide(Reserve reserve) -> {
           buffer.appendByte(RESERVE);
           appendText(buffer, reserve.poolId());
           appendText(buffer, reserve.orderId());
           buffer.appendInt(reserve.units());
         }
-        case ShardRequest.Decide(Release release) -> {
+        case PoolRequest.Decide(Release release) -> {
           buffer.appendByte(RELEASE);
           appendText(buffer, release.reservationId());
         }
@@ -89,8 +67,17 @@ public final class ShardMessages {
       }
     }
 
+    /** @throws Refusal when the request is not a valid one */
     @Override
     public Envelope decodeFromWire(int pos, Buffer buffer) {
+      try {
+        return decode(pos, buffer);
+      } catch (InvalidCommand invalid) {
+        throw Refusal.of(invalid.rejection());
+      }
+    }
+
+    private Envelope decode(int pos, Buffer buffer) {
       byte kind = buffer.getByte(pos);
       int at = pos + 1;
       return switch (kind) {
@@ -99,13 +86,13 @@ public final class ShardMessages {
           at += 4 + buffer.getInt(at);
           String orderId = text(buffer, at);
           at += 4 + buffer.getInt(at);
-          yield new Envelope(new ShardRequest.Decide(new Reserve(poolId, orderId, buffer.getInt(at))), null);
+          yield new Envelope(new PoolRequest.Decide(new Reserve(poolId, orderId, buffer.getInt(at))), null);
         }
-        case RELEASE -> new Envelope(new ShardRequest.Decide(new Release(text(buffer, at))), null);
+        case RELEASE -> new Envelope(new PoolRequest.Decide(new Release(text(buffer, at))), null);
         case JSON -> {
           int length = buffer.getInt(at);
           JsonObject json = new JsonObject(buffer.getBuffer(at + 4, at + 4 + length));
-          yield new Envelope(ShardRequest.fromJson(json), json);
+          yield new Envelope(PoolRequest.fromJson(json), json);
         }
         default -> throw new IllegalArgumentException("unknown shard request encoding " + kind);
       };
@@ -119,26 +106,6 @@ public final class ShardMessages {
     private static String text(Buffer buffer, int at) {
       int length = buffer.getInt(at);
       return new String(buffer.getBytes(at + 4, at + 4 + length), StandardCharsets.UTF_8);
-    }
-  }
-
-  /** A reply crosses the wire as its status and the JSON text of its body, which the receiver parses only if asked. */
-  static final class ReplyCodec extends ByReference<Reply> {
-    ReplyCodec() {
-      super("tally.shard.reply");
-    }
-
-    @Override
-    public void encodeToWire(Buffer buffer, Reply reply) {
-      Buffer json = reply.encoded();
-      buffer.appendInt(reply.status()).appendInt(json.length()).appendBuffer(json);
-    }
-
-    @Override
-    public Reply decodeFromWire(int pos, Buffer buffer) {
-      int status = buffer.getInt(pos);
-      int length = buffer.getInt(pos + 4);
-      return Reply.fromWire(status, buffer.getBuffer(pos + 8, pos + 8 + length));
     }
   }
 }

@@ -1,8 +1,10 @@
 package io.tally.web;
 
-import io.tally.Addresses;
 import io.tally.config.QueryConfig;
-import io.tally.query.AvailabilityRequest;
+import io.tally.contract.Addresses;
+import io.tally.contract.AvailabilityRequest;
+import io.tally.contract.Refusal;
+import io.tally.contract.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -55,21 +57,17 @@ final class AvailabilitySockets {
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(query(ctx));
-    } catch (AvailabilityRequest.Invalid invalid) {
-      refuse(ctx, 400, invalid.code(), invalid.getMessage());
+    } catch (Refusal refusal) {
+      refuse(ctx, refusal);
       return;
     }
     if (open.incrementAndGet() > config.maxWebSockets()) {
       open.decrementAndGet();
-      refuse(ctx, 503, "too_many_sockets", "this node serves no more availability sockets; try another node");
+      refuse(ctx, new Refusal(503, "too_many_sockets",
+          "this node serves no more availability sockets; try another node"));
       return;
     }
-    ctx.request().toWebSocket().onComplete(upgraded -> {
-      if (upgraded.failed()) {
-        open.decrementAndGet();
-        return;
-      }
-      ServerWebSocket socket = upgraded.result();
+    ctx.request().toWebSocket().onFailure(failed -> open.decrementAndGet()).onSuccess(socket -> {
       socket.setWriteQueueMaxSize(config.webSocketQueueBytes());
       Subscriber subscriber = new Subscriber(socket, request);
       byRegion.computeIfAbsent(request.region(), region -> new LinkedHashSet<>()).add(subscriber);
@@ -81,13 +79,16 @@ final class AvailabilitySockets {
       socket.textMessageHandler(ignored -> { });
       JsonObject question = new JsonObject().put("region", request.region()).put("from", request.from().toString())
           .put("to", request.to().toString()).put("units", request.units());
-      vertx.eventBus().<JsonObject>request(Addresses.AVAILABILITY_LOCAL, question).onComplete(answer -> {
-        if (answer.succeeded()) {
-          subscriber.snapshot(answer.result().body());
-        } else {
-          socket.close((short) 1011, "no availability index on this node");
-        }
-      });
+      vertx.eventBus().<Reply>request(Addresses.AVAILABILITY_LOCAL, question)
+          .map(answer -> answer.body().succeeded() ? answer.body().body() : null)
+          .onSuccess(snapshot -> {
+            if (snapshot != null) {
+              subscriber.snapshot(snapshot);
+            } else {
+              socket.close((short) 1011, "the availability question was refused");
+            }
+          })
+          .onFailure(failure -> socket.close((short) 1011, "no availability index on this node"));
     });
   }
 
@@ -113,9 +114,9 @@ final class AvailabilitySockets {
     return query;
   }
 
-  private static void refuse(RoutingContext ctx, int status, String code, String message) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("error", code).put("message", message).toBuffer());
+  private static void refuse(RoutingContext ctx, Refusal refusal) {
+    ctx.response().setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(refusal.toJson().toBuffer());
   }
 
   private void changed(Message<JsonObject> message) {

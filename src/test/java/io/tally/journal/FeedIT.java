@@ -107,7 +107,7 @@ class FeedIT {
   private FeedPosition follow(FeedPosition from, List<FeedEvent> into, long stopAtTx) {
     FeedPosition at = from;
     while (true) {
-      List<FeedEvent> page = journal.feed(at, 7).await();
+      List<FeedEvent> page = reader().feed(at, 7).await();
       if (page.isEmpty()) {
         return at;
       }
@@ -137,5 +137,9 @@ class FeedIT {
 
   private static String key(FeedEvent event) {
     return event.event().streamId() + "#" + event.event().seq();
+  }
+
+  private JournalReader reader() {
+    return new JournalReader(pool);
   }
 }

@@ -63,12 +63,12 @@ class JournalIT {
   void appendedEventsReadBackInOrderWithTheirMetadata() {
     journal.append(new StreamAppend("s1", 0, events("a", "b", "c"))).await();
 
-    List<RecordedEvent> read = journal.read("s1", 0, 100).await();
+    List<RecordedEvent> read = reader().read("s1", 0, 100).await();
     assertEquals(List.of(1L, 2L, 3L), read.stream().map(RecordedEvent::seq).toList());
     assertEquals(List.of("test.a.v1", "test.b.v1", "test.c.v1"), read.stream().map(RecordedEvent::type).toList());
     assertEquals(new JsonObject().put("name", "b"), new JsonObject(read.get(1).payload()));
     assertEquals("test-node", new JsonObject(read.get(1).metadata()).getString("node"));
-    assertEquals(List.of(3L), journal.read("s1", 2, 100).await().stream().map(RecordedEvent::seq).toList());
+    assertEquals(List.of(3L), reader().read("s1", 2, 100).await().stream().map(RecordedEvent::seq).toList());
 
     StreamHistory history = journal.load("s1").await();
     assertTrue(history.snapshot().isEmpty());
@@ -82,7 +82,7 @@ class JournalIT {
 
     assertThrows(AppendConflictException.class,
         () -> journal.append(new StreamAppend("s1", 0, events("x", "y"))).await());
-    assertEquals(List.of("test.a.v1"), journal.read("s1", 0, 100).await().stream().map(RecordedEvent::type)
+    assertEquals(List.of("test.a.v1"), reader().read("s1", 0, 100).await().stream().map(RecordedEvent::type)
         .toList(), "the refused append kept none of its rows, not even the one at a free seq");
 
     journal.append(new StreamAppend("s1", 1, events("b"))).await();
@@ -108,7 +108,7 @@ class JournalIT {
 
     assertTrue(d.succeeded() && a.succeeded() && c.succeeded());
     assertInstanceOf(AppendConflictException.class, b.cause());
-    assertEquals(List.of("test.first.v1"), journal.read("b", 0, 10).await().stream().map(RecordedEvent::type)
+    assertEquals(List.of("test.first.v1"), reader().read("b", 0, 10).await().stream().map(RecordedEvent::type)
         .toList());
     assertEquals(2, journal.load("a").await().version());
     assertEquals(1, journal.load("c").await().version());
@@ -198,5 +198,9 @@ class JournalIT {
       events.add(new NewEvent("test." + name + ".v1", new JsonObject().put("name", name).encode()));
     }
     return events;
+  }
+
+  private JournalReader reader() {
+    return new JournalReader(pool);
   }
 }

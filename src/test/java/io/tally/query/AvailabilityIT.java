@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tally.pool.Pool;
 import io.tally.pool.PoolStatus;
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.JournalReplay;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;

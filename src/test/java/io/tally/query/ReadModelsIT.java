@@ -4,13 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tally.contract.StoredForm;
+import io.tally.contract.Views;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent;
-import io.tally.shard.StoredForm;
-import io.tally.shard.Views;
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.JournalReplay;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;

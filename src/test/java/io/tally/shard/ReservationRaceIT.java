@@ -3,8 +3,8 @@ package io.tally.shard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;

@@ -8,7 +8,10 @@ import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.Role;
 import io.tally.config.ShardConfig;
+import io.tally.contract.Reply;
+import io.tally.contract.StoredForm;
 import io.tally.journal.Journal;
+import io.tally.journal.JournalReader;
 import io.tally.journal.Migrations;
 import io.tally.journal.RecordedEvent;
 import io.tally.journal.StreamHistory;
@@ -59,6 +62,7 @@ class ShardRuntimeIT {
     Migrations.apply(sql).await();
     journal = new Journal(vertx, sql, JOURNAL, "test-node");
     ShardMessages.register(vertx.eventBus());
+    Reply.register(vertx.eventBus());
   }
 
   @AfterEach
@@ -142,7 +146,7 @@ class ShardRuntimeIT {
     assertTrue(history.snapshot().isPresent(), "snapshots were taken along the way");
     Pool fromSnapshot = PoolDecider.replay(StoredForm.restore(history.snapshot().orElseThrow().state()),
         history.tail().stream().map(StoredForm::decode).toList());
-    List<RecordedEvent> all = journal.read("replay-1", 0, Integer.MAX_VALUE).await();
+    List<RecordedEvent> all = reader().read("replay-1", 0, Integer.MAX_VALUE).await();
     Pool fromScratch = PoolDecider.replay(null, all.stream().map(StoredForm::decode).toList());
 
     assertEquals(fromScratch, fromSnapshot);
@@ -177,7 +181,7 @@ class ShardRuntimeIT {
     }
     assertTrue(!acknowledged.isEmpty(), "appends in flight when the stop began were finished and answered");
     Set<String> journaled = new HashSet<>();
-    journal.read("handoff-1", 0, Integer.MAX_VALUE).await().stream()
+    reader().read("handoff-1", 0, Integer.MAX_VALUE).await().stream()
         .filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED))
         .forEach(event -> journaled.add(new JsonObject(event.payload()).getString("reservationId")));
     assertTrue(journaled.containsAll(acknowledged), "every acknowledged reservation is in the journal");
@@ -200,7 +204,7 @@ class ShardRuntimeIT {
     long created = replies.stream().filter(reply -> reply.result().status() == 201).count();
     assertTrue(replies.stream().allMatch(reply -> List.of(201, 409, 503).contains(reply.result().status())));
     assertTrue(created <= 50);
-    List<RecordedEvent> events = journal.read("split-1", 0, Integer.MAX_VALUE).await();
+    List<RecordedEvent> events = reader().read("split-1", 0, Integer.MAX_VALUE).await();
     long journaled = events.stream().filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED)).count();
     assertTrue(journaled <= 50, "the journal never holds more than capacity: " + journaled);
     assertTrue(journaled >= created, "every acknowledged reservation is journaled");
@@ -227,5 +231,9 @@ class ShardRuntimeIT {
 
   private static JsonObject get(String poolId) {
     return new JsonObject().put("type", "get").put("poolId", poolId);
+  }
+
+  private JournalReader reader() {
+    return new JournalReader(sql);
   }
 }

@@ -1,9 +1,9 @@
 package io.tally.support;
 
+import io.tally.contract.StoredForm;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent;
-import io.tally.shard.StoredForm;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

@@ -1,6 +1,6 @@
 package io.tally.support;
 
-import io.tally.journal.EmbeddedDatabase;
+import io.tally.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.tally.support;
 
-import io.tally.Tally;
+import io.tally.Node;
 import io.tally.config.TallyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,10 +22,10 @@ public final class TestNode implements AutoCloseable {
   /** Far beyond a clean stop (handoff, HTTP grace, closing PostgreSQL): seconds on a slow machine. */
   private static final Duration STOP_LIMIT = Duration.ofSeconds(90);
 
-  private final Tally tally;
+  private final Node tally;
   private final String databaseUrl;
 
-  private TestNode(Tally tally, String databaseUrl) {
+  private TestNode(Node tally, String databaseUrl) {
     this.tally = tally;
     this.databaseUrl = databaseUrl;
   }
@@ -38,7 +38,7 @@ public final class TestNode implements AutoCloseable {
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
             .put("postgres", new JsonObject().put("url", url)), true)
         .mergeIn(overrides, true);
-    return new TestNode(Tally.start(TallyConfig.from(config)), url);
+    return new TestNode(Node.start(TallyConfig.from(config)).await(), url);
   }
 
   public static TestNode start() throws Exception {
@@ -57,7 +57,7 @@ public final class TestNode implements AutoCloseable {
     return databaseUrl;
   }
 
-  public Tally tally() {
+  public Node tally() {
     return tally;
   }
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.Pools;
 import io.tally.support.TestNode;
 import io.vertx.core.http.HttpMethod;

@@ -1,18 +1,19 @@
-package io.tally.query;
+package io.tally.audit;
 
+import io.tally.contract.StoredForm;
+import io.tally.journal.JournalReader;
+import io.tally.journal.RecordedEvent;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
-import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.ReservationReleased;
-import io.tally.shard.StoredForm;
+import io.tally.pool.PoolEvent;
+import io.tally.query.PoolViewProjection;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -36,12 +37,6 @@ import java.util.TreeMap;
 public final class Audit {
 
   private static final int PAGE = 5_000;
-  private static final String EVENTS = """
-      SELECT stream_id, seq, type, payload::text AS payload
-        FROM events
-       WHERE (stream_id, seq) > ($1, $2)
-       ORDER BY stream_id, seq
-       LIMIT $3""";
 
   private Audit() {
   }
@@ -61,10 +56,6 @@ public final class Audit {
     }
   }
 
-  private static final String VIEW = """
-      SELECT pool_id, seq, capacity, reserved, status
-        FROM pool_view""";
-
   /** Audits the journal alone. */
   public static Future<Report> run(SqlClient sql) {
     return run(sql, Acknowledgements.none());
@@ -72,13 +63,14 @@ public final class Audit {
 
   /** Audits the journal and proves every acknowledgement is in it; their parse problems fail the audit too. */
   public static Future<Report> run(SqlClient sql, Acknowledgements acknowledged) {
-    Run run = new Run(sql, acknowledged);
+    Run run = new Run(sql, new JournalReader(sql), acknowledged);
     return run.page("", 0).compose(journal -> run.compareView()).map(view -> run.compareAcknowledged());
   }
 
   /** Replays streams page by page, carrying the pool being replayed across page boundaries. */
   private static final class Run {
     private final SqlClient sql;
+    private final JournalReader journal;
     private final List<String> problems = new ArrayList<>();
     private long pools;
     private long events;
@@ -96,23 +88,23 @@ public final class Audit {
     private final Map<Integer, String> differingExamples = new TreeMap<>();
     private final BitSet releasesFound = new BitSet();
 
-    Run(SqlClient sql, Acknowledgements acknowledged) {
+    Run(SqlClient sql, JournalReader journal, Acknowledgements acknowledged) {
       this.sql = sql;
+      this.journal = journal;
       this.acknowledged = acknowledged;
     }
 
     /** Every pool's row in {@code pool_view} against its replay: same seq, capacity, reserved and status. */
     Future<Void> compareView() {
-      return sql.query(VIEW).execute().map(rows -> {
+      return PoolViewProjection.rows(sql).map(rows -> {
         Set<String> seen = new HashSet<>();
-        for (Row row : rows) {
-          String poolId = row.getString("pool_id");
+        for (PoolViewProjection.Row row : rows) {
+          String poolId = row.poolId();
           seen.add(poolId);
           if (brokenPools.contains(poolId)) {
             continue; // its journal is already reported
           }
-          String view = describe(row.getLong("seq"), row.getInteger("capacity"), row.getLong("reserved"),
-              row.getString("status"));
+          String view = describe(row.seq(), row.capacity(), row.reserved(), row.status());
           String truth = replayed.get(poolId);
           if (truth == null) {
             problems.add(poolId + ": pool_view has a row (" + view + ") but the journal has no such pool");
@@ -171,15 +163,12 @@ public final class Audit {
     }
 
     Future<Void> page(String afterStream, long afterSeq) {
-      return sql.preparedQuery(EVENTS).execute(Tuple.of(afterStream, afterSeq, PAGE)).compose(rows -> {
-        String lastStream = afterStream;
-        long last = afterSeq;
-        for (Row row : rows) {
-          lastStream = row.getString("stream_id");
-          last = row.getLong("seq");
-          check(lastStream, last, row.getString("type"), row.getString("payload"));
+      return journal.scan(afterStream, afterSeq, PAGE).compose(events -> {
+        for (RecordedEvent event : events) {
+          check(event.streamId(), event.seq(), event.type(), event.payload());
         }
-        return rows.size() < PAGE ? Future.succeededFuture() : page(lastStream, last);
+        return events.size() < PAGE ? Future.succeededFuture()
+            : page(events.getLast().streamId(), events.getLast().seq());
       });
     }
 

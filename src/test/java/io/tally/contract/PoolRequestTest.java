@@ -1,15 +1,13 @@
-package io.tally.shard;
+package io.tally.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.tally.pool.InvalidCommand;
 import io.tally.pool.PoolCommand.ChangePool;
 import io.tally.pool.PoolCommand.DefinePool;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
 import io.tally.pool.PoolStatus;
-import io.tally.pool.Rejection.Kind;
 import io.tally.pool.Slot;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -21,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Requests arrive as the JSON of the event-bus contract; each field is checked strictly and named when wrong. */
-class ShardRequestTest {
+class PoolRequestTest {
 
   private static final String DEFINE = """
       {"type": "define", "poolId": "depot-7:vans", "capacity": 40,
@@ -29,14 +27,14 @@ class ShardRequestTest {
   private static final Slot SLOT = new Slot(Instant.parse("2026-12-01T10:00:00Z"),
       Instant.parse("2026-12-01T12:00:00Z"));
 
-  private static ShardRequest parse(String json) {
-    return ShardRequest.fromJson(new JsonObject(json));
+  private static PoolRequest parse(String json) {
+    return PoolRequest.fromJson(new JsonObject(json));
   }
 
   private static void assertRefused(String code, String json) {
-    InvalidCommand invalid = assertThrows(InvalidCommand.class, () -> parse(json), json);
-    assertEquals(code, invalid.rejection().code(), json);
-    assertEquals(Kind.INVALID, invalid.rejection().kind(), json);
+    Refusal refusal = assertThrows(Refusal.class, () -> parse(json), json);
+    assertEquals(code, refusal.code(), json);
+    assertEquals(400, refusal.status(), json);
   }
 
   /** The valid define request with one field replaced by {@code value} (JSON text), or removed when it is null. */
@@ -52,50 +50,50 @@ class ShardRequestTest {
 
   @Test
   void aDefineRequestBecomesDefinePool() {
-    assertEquals(new ShardRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
+    assertEquals(new PoolRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
         parse(DEFINE));
   }
 
   @Test
   void slotTimesWithAnOffsetAreTheSameInstantsInUtc() {
-    ShardRequest request = parse(defineWith("slot",
+    PoolRequest request = parse(defineWith("slot",
         "{\"start\": \"2026-12-01T12:00:00+02:00\", \"end\": \"2026-12-01T09:00:00-03:00\"}"));
-    assertEquals(new ShardRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
+    assertEquals(new PoolRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
         request);
   }
 
   @Test
   void aChangeRequestBecomesChangePool() {
-    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.of(12), Optional.empty())),
+    assertEquals(new PoolRequest.Decide(new ChangePool("p", OptionalInt.of(12), Optional.empty())),
         parse("{\"type\": \"change\", \"poolId\": \"p\", \"capacity\": 12}"));
-    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.empty(), Optional.of(PoolStatus.CLOSED))),
+    assertEquals(new PoolRequest.Decide(new ChangePool("p", OptionalInt.empty(), Optional.of(PoolStatus.CLOSED))),
         parse("{\"type\": \"change\", \"poolId\": \"p\", \"status\": \"closed\"}"));
-    assertEquals(new ShardRequest.Decide(new ChangePool("p", OptionalInt.of(0), Optional.of(PoolStatus.OPEN))),
+    assertEquals(new PoolRequest.Decide(new ChangePool("p", OptionalInt.of(0), Optional.of(PoolStatus.OPEN))),
         parse("{\"type\": \"change\", \"poolId\": \"p\", \"capacity\": 0, \"status\": \"open\"}"));
   }
 
   @Test
   void aReserveRequestBecomesReserve() {
-    assertEquals(new ShardRequest.Decide(new Reserve("p", "order-1001", 3)),
+    assertEquals(new PoolRequest.Decide(new Reserve("p", "order-1001", 3)),
         parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"order-1001\", \"units\": 3}"));
   }
 
   @Test
   void aReserveRequestWithoutUnitsReservesOne() {
-    assertEquals(new ShardRequest.Decide(new Reserve("p", "order-1001", 1)),
+    assertEquals(new PoolRequest.Decide(new Reserve("p", "order-1001", 1)),
         parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"order-1001\"}"));
   }
 
   @Test
   void aReleaseRequestBecomesReleaseOfThePoolItsIdNames() {
-    ShardRequest request = parse("{\"type\": \"release\", \"reservationId\": \"depot-7:vans~12\"}");
-    assertEquals(new ShardRequest.Decide(new Release("depot-7:vans~12")), request);
+    PoolRequest request = parse("{\"type\": \"release\", \"reservationId\": \"depot-7:vans~12\"}");
+    assertEquals(new PoolRequest.Decide(new Release("depot-7:vans~12")), request);
     assertEquals("depot-7:vans", request.poolId());
   }
 
   @Test
   void aGetRequestBecomesARead() {
-    assertEquals(new ShardRequest.Read("p"), parse("{\"type\": \"get\", \"poolId\": \"p\"}"));
+    assertEquals(new PoolRequest.Read("p"), parse("{\"type\": \"get\", \"poolId\": \"p\"}"));
   }
 
   @ParameterizedTest(name = "{0} = {1} -> {2}")

@@ -1,4 +1,4 @@
-package io.tally.query;
+package io.tally.audit;
 
 import io.tally.pool.Ids;
 import java.io.BufferedReader;

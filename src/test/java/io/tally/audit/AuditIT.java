@@ -1,4 +1,4 @@
-package io.tally.query;
+package io.tally.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.tally.shard;
+package io.tally.contract;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,13 +9,13 @@ import io.tally.journal.NewEvent;
 import io.tally.journal.RecordedEvent;
 import io.tally.pool.Ids;
 import io.tally.pool.Pool;
-import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolEvent.CapacityChanged;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
 import io.tally.pool.PoolEvent.ReservationReleased;
+import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolStatus;
 import io.tally.pool.Reservation;
 import io.tally.pool.Slot;

@@ -1,4 +1,4 @@
-package io.tally.query;
+package io.tally.contract;
 
 import io.tally.pool.Ids;
 import io.tally.pool.PoolCommand;
@@ -16,33 +16,19 @@ public record AvailabilityRequest(String region, LocalDate from, LocalDate to, i
 
   public static final int MAX_DAYS = 92;
 
-  /** A request that cannot be answered, with the error code and a message for people. */
-  public static final class Invalid extends RuntimeException {
-    private final String code;
-
-    Invalid(String code, String message) {
-      super(message, null, false, false);
-      this.code = code;
-    }
-
-    public String code() {
-      return code;
-    }
-  }
-
-  /** @throws Invalid naming the field that is missing or malformed */
+  /** @throws Refusal naming the field that is missing or malformed */
   public static AvailabilityRequest fromJson(JsonObject json) {
     Object region = json.getValue("region");
     if (!(region instanceof String text) || !Ids.isRegion(text)) {
-      throw new Invalid("invalid_region", "region must be 1-" + Ids.MAX_REGION_LENGTH + " printable characters");
+      throw Refusal.invalid("invalid_region", Ids.REGION_RULE);
     }
     LocalDate from = date(json, "from");
     LocalDate to = date(json, "to");
     if (!from.isBefore(to)) {
-      throw new Invalid("invalid_window", "from must be before to (to is exclusive)");
+      throw Refusal.invalid("invalid_window", "from must be before to (to is exclusive)");
     }
     if (ChronoUnit.DAYS.between(from, to) > MAX_DAYS) {
-      throw new Invalid("invalid_window", "a window spans at most " + MAX_DAYS + " days");
+      throw Refusal.invalid("invalid_window", "a window spans at most " + MAX_DAYS + " days");
     }
     Object units = json.getValue("units");
     int count;
@@ -51,7 +37,7 @@ public record AvailabilityRequest(String region, LocalDate from, LocalDate to, i
     } else if (units instanceof Integer number && number >= 1 && number <= PoolCommand.MAX_UNITS) {
       count = number;
     } else {
-      throw new Invalid("invalid_units", "units must be an integer from 1 to " + PoolCommand.MAX_UNITS);
+      throw Refusal.invalid("invalid_units", "units must be an integer from 1 to " + PoolCommand.MAX_UNITS);
     }
     return new AvailabilityRequest((String) region, from, to, count);
   }
@@ -59,12 +45,12 @@ public record AvailabilityRequest(String region, LocalDate from, LocalDate to, i
   private static LocalDate date(JsonObject json, String field) {
     Object value = json.getValue(field);
     if (!(value instanceof String text)) {
-      throw new Invalid("invalid_" + field, field + " must be a date such as 2026-12-01");
+      throw Refusal.invalid("invalid_" + field, field + " must be a date such as 2026-12-01");
     }
     try {
       return LocalDate.parse(text);
     } catch (DateTimeParseException e) {
-      throw new Invalid("invalid_" + field, field + " must be a date such as 2026-12-01");
+      throw Refusal.invalid("invalid_" + field, field + " must be a date such as 2026-12-01");
     }
   }
 }

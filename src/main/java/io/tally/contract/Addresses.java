@@ -1,4 +1,4 @@
-package io.tally;
+package io.tally.contract;
 
 /**
  * Every event-bus address Tally uses. The public ones are a contract with sibling services in the same cluster:

@@ -1,11 +1,12 @@
-package io.tally.shard;
+package io.tally.contract;
 
+import io.tally.pool.Ids;
 import io.tally.pool.InvalidCommand;
-import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolCommand.ChangePool;
 import io.tally.pool.PoolCommand.DefinePool;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolStatus;
 import io.tally.pool.Slot;
 import io.vertx.core.json.JsonArray;
@@ -19,31 +20,39 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * What a shard is asked: decide a command, or read a pool. Built from the JSON sibling services send on the event
- * bus (the HTTP bodies plus a {@code type}) with strict checks, so a wrong type or a missing field is refused with a
- * code that names the field.
+ * What a pool's owner is asked: decide a command, or read the pool. Built from the JSON of the contract (the HTTP
+ * bodies plus a {@code type}, as sibling services send it on the event bus) with strict checks, so a wrong type or
+ * a missing field is refused with a code that names the field.
  */
-public sealed interface ShardRequest {
+public sealed interface PoolRequest {
 
   String poolId();
 
-  record Decide(PoolCommand command) implements ShardRequest {
+  record Decide(PoolCommand command) implements PoolRequest {
     @Override
     public String poolId() {
       return command.poolId();
     }
   }
 
-  record Read(String poolId) implements ShardRequest {
+  record Read(String poolId) implements PoolRequest {
     public Read {
-      if (!io.tally.pool.Ids.isPoolId(poolId)) {
-        throw new InvalidCommand("invalid_pool_id", "poolId must match [A-Za-z0-9._:-]{1,128}");
+      if (!Ids.isPoolId(poolId)) {
+        throw Refusal.invalid("invalid_pool_id", Ids.POOL_ID_RULE);
       }
     }
   }
 
-  /** @throws InvalidCommand naming the first field that is missing or malformed */
-  static ShardRequest fromJson(JsonObject json) {
+  /** @throws Refusal naming the first field that is missing or malformed */
+  static PoolRequest fromJson(JsonObject json) {
+    try {
+      return parse(json);
+    } catch (InvalidCommand invalid) {
+      throw Refusal.of(invalid.rejection()); // a command's own checks, made as it is built
+    }
+  }
+
+  private static PoolRequest parse(JsonObject json) {
     String type = text(json, "type", "invalid_type");
     return switch (type) {
       case "define" -> new Decide(new DefinePool(text(json, "poolId", "invalid_pool_id"),
@@ -54,7 +63,7 @@ public sealed interface ShardRequest {
           text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1)));
       case "release" -> new Decide(new Release(text(json, "reservationId", "invalid_reservation_id")));
       case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
-      default -> throw new InvalidCommand("invalid_type",
+      default -> throw Refusal.invalid("invalid_type",
           "type must be one of define, change, reserve, release, get");
     };
   }
@@ -62,10 +71,10 @@ public sealed interface ShardRequest {
   private static String text(JsonObject json, String field, String code) {
     Object value = json.getValue(field);
     if (value == null) {
-      throw new InvalidCommand(code, field + " is required");
+      throw Refusal.invalid(code, field + " is required");
     }
     if (!(value instanceof String text)) {
-      throw new InvalidCommand(code, field + " must be a string");
+      throw Refusal.invalid(code, field + " must be a string");
     }
     return text;
   }
@@ -74,7 +83,7 @@ public sealed interface ShardRequest {
     Object value = json.getValue(field);
     if (value == null) {
       if (defaultValue == null) {
-        throw new InvalidCommand(code, field + " is required");
+        throw Refusal.invalid(code, field + " is required");
       }
       return defaultValue;
     }
@@ -91,7 +100,7 @@ public sealed interface ShardRequest {
       return number;
     }
     if (value instanceof Long || value instanceof java.math.BigInteger) {
-      throw new InvalidCommand(code, field + " is out of range");
+      throw Refusal.invalid(code, field + " is out of range");
     }
     if (value instanceof Number number) {
       double d = number.doubleValue();
@@ -99,12 +108,12 @@ public sealed interface ShardRequest {
         return (int) d;
       }
     }
-    throw new InvalidCommand(code, field + " must be a whole number");
+    throw Refusal.invalid(code, field + " must be a whole number");
   }
 
   private static Slot slot(Object value) {
     if (!(value instanceof JsonObject slot)) {
-      throw new InvalidCommand("invalid_slot", value == null ? "slot is required"
+      throw Refusal.invalid("invalid_slot", value == null ? "slot is required"
           : "slot must be an object with start and end");
     }
     return new Slot(instant(slot, "start"), instant(slot, "end"));
@@ -115,7 +124,7 @@ public sealed interface ShardRequest {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      throw new InvalidCommand("invalid_slot",
+      throw Refusal.invalid("invalid_slot",
           "slot." + field + " must be an ISO-8601 date-time with an offset, such as 2026-12-01T10:00:00Z");
     }
   }
@@ -123,13 +132,13 @@ public sealed interface ShardRequest {
   private static List<String> regions(JsonObject json) {
     Object value = json.getValue("regions");
     if (!(value instanceof JsonArray array)) {
-      throw new InvalidCommand("invalid_regions", value == null ? "regions is required"
+      throw Refusal.invalid("invalid_regions", value == null ? "regions is required"
           : "regions must be an array of strings");
     }
     List<String> regions = new ArrayList<>(array.size());
     for (Object item : array) {
       if (!(item instanceof String region)) {
-        throw new InvalidCommand("invalid_regions", "regions must be an array of strings");
+        throw Refusal.invalid("invalid_regions", "regions must be an array of strings");
       }
       regions.add(region);
     }
@@ -142,7 +151,7 @@ public sealed interface ShardRequest {
       return Optional.empty();
     }
     if (!(value instanceof String text)) {
-      throw new InvalidCommand("invalid_status", "status must be \"open\" or \"closed\"");
+      throw Refusal.invalid("invalid_status", "status must be \"open\" or \"closed\"");
     }
     return Optional.of(PoolStatus.fromWireName(text).orElseThrow(
         () -> new InvalidCommand("invalid_status", "status must be \"open\" or \"closed\"")));

@@ -1,4 +1,4 @@
-package io.tally.journal;
+package io.tally;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;

@@ -1,11 +1,12 @@
-package io.tally.shard;
+package io.tally.contract;
 
 import io.tally.pool.Pool;
 import io.tally.pool.Reservation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
 
-/** The JSON bodies of the HTTP contract for pools and reservations, the same on the event bus. */
+/** The JSON bodies of the contract for pools, reservations and stored events, the same over HTTP and the event bus. */
 public final class Views {
 
   private Views() {
@@ -24,7 +25,7 @@ public final class Views {
         .put("version", version);
   }
 
-  static JsonObject reservation(Pool pool, Reservation reservation) {
+  public static JsonObject reservation(Pool pool, Reservation reservation) {
     return new JsonObject()
         .put("reservationId", reservation.reservationId())
         .put("poolId", pool.poolId())
@@ -33,7 +34,16 @@ public final class Views {
         .put("remaining", pool.remaining());
   }
 
-  static JsonObject released(String reservationId) {
+  public static JsonObject released(String reservationId) {
     return new JsonObject().put("reservationId", reservationId).put("released", true);
+  }
+
+  /** One stored event of a pool's history or of the feed: its seq, type, payload as stored and time of recording. */
+  public static JsonObject event(long seq, String type, String payload, OffsetDateTime recordedAt) {
+    return new JsonObject()
+        .put("seq", seq)
+        .put("type", type)
+        .put("payload", new JsonObject(payload))
+        .put("recordedAt", recordedAt.toInstant().toString());
   }
 }

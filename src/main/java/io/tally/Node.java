@@ -1,0 +1,297 @@
+package io.tally;
+
+import io.tally.config.ClusterConfig;
+import io.tally.config.Role;
+import io.tally.config.TallyConfig;
+import io.tally.contract.Addresses;
+import io.tally.contract.Reply;
+import io.tally.journal.Journal;
+import io.tally.journal.JournalReader;
+import io.tally.journal.Migrations;
+import io.tally.query.AvailabilityVerticle;
+import io.tally.query.DemandProjection;
+import io.tally.query.JournalReads;
+import io.tally.query.PoolViewProjection;
+import io.tally.query.ProjectionsVerticle;
+import io.tally.shard.CommandGateway;
+import io.tally.shard.CommandSender;
+import io.tally.shard.HazelcastMembership;
+import io.tally.shard.LocalMembership;
+import io.tally.shard.Member;
+import io.tally.shard.Membership;
+import io.tally.shard.NodeEndpoint;
+import io.tally.shard.ShardManager;
+import io.tally.shard.ShardMessages;
+import io.tally.web.HttpVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Tally node: the composition root. {@link #start} goes from configuration to a ready node in one chain (the
+ * embedded PostgreSQL if no URL is configured, Vert.x alone or clustered, the journal's migrations, the node's
+ * address, then the roles it plays) and {@link #stop} takes it down again in the order that loses nothing.
+ */
+public final class Node {
+
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  /** The longest any stop step without a setting of its own may take. */
+  private static final Duration STEP_LIMIT = Duration.ofSeconds(5);
+
+  private final TallyConfig config;
+  private final EmbeddedDatabase embedded;
+  private final Vertx vertx;
+  private final Membership membership;
+  private final Pool pool;
+  private final List<String> frontDeployments = new ArrayList<>();
+  private final List<String> backDeployments = new ArrayList<>();
+  private final List<HttpVerticle> httpServers = new CopyOnWriteArrayList<>();
+  private ShardManager shards;
+
+  private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership) {
+    this.config = config;
+    this.embedded = embedded;
+    this.vertx = vertx;
+    this.membership = membership;
+    this.pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.postgres().poolSize()).setShared(false))
+        .connectingTo(PgConnectOptions.fromUri(embedded == null ? config.postgres().url().orElseThrow()
+            : embedded.url()).setCachePreparedStatements(true).setPipeliningLimit(256))
+        .using(vertx)
+        .build();
+  }
+
+  /**
+   * Starts a node; the future completes once it is ready, or fails with what stopped it, after undoing what had
+   * started (Vert.x and the embedded PostgreSQL).
+   */
+  public static Future<Node> start(TallyConfig config) {
+    log.info("Starting node {} with roles {}", config.nodeId(), config.roles());
+    String address = Addresses.node(config.nodeId(), UUID.randomUUID().toString().substring(0, 8));
+    Member self = Member.starting(config.nodeId(), config.roles(), advertisedHttp(config), address);
+    return embeddedDatabase(config).compose(embedded -> vertx(config, self, embedded)
+        .compose(node -> node.deploy(address)
+            .recover(failure -> node.vertx.close().transform(closed -> Future.<Node>failedFuture(failure))))
+        .recover(failure -> {
+          closeQuietly(embedded);
+          return Future.failedFuture(failure);
+        }));
+  }
+
+  /** The embedded PostgreSQL when no URL is configured (started on a thread of its own: it blocks), else null. */
+  private static Future<EmbeddedDatabase> embeddedDatabase(TallyConfig config) {
+    if (config.postgres().url().isPresent()) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> {
+      try {
+        return EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, task -> new Thread(task, "tally-embedded-postgres").start()));
+  }
+
+  /** Vert.x, alone or joined to the cluster, with this node's view of the membership. */
+  private static Future<Node> vertx(TallyConfig config, Member self, EmbeddedDatabase embedded) {
+    int eventLoops = eventLoops(config);
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
+    if (!config.cluster().enabled()) {
+      return Future.succeededFuture(new Node(config, embedded, Vertx.vertx(options), new LocalMembership(self)));
+    }
+    ClusterConfig cluster = config.cluster();
+    options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
+        .setClusterPublicHost(cluster.host());
+    HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
+    return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(vertx -> {
+      log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(), cluster.port());
+      return new Node(config, embedded, vertx,
+          new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster));
+    });
+  }
+
+  /**
+   * Migrates the journal, then deploys the node's address (which exists before this node may own anything, and
+   * stays until Vert.x closes), the shard runtime, the read side and the web, and finally joins the owners.
+   */
+  private Future<Node> deploy(String address) {
+    return Migrations.apply(pool).compose(migrated -> {
+      ShardMessages.register(vertx.eventBus());
+      Reply.register(vertx.eventBus());
+      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
+      shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(), membership,
+          config.has(Role.AGGREGATE), eventLoops(config));
+      CommandSender sender = new CommandSender(vertx, config.shards(), membership, shards);
+      return vertx.deployVerticle(new NodeEndpoint(address, shards, membership))
+          .compose(endpoint -> shards.start())
+          .compose(started -> deployBack(sender))
+          .compose(back -> deployWeb(sender));
+    }).compose(web -> shards.join()).map(joined -> {
+      log.info("Node {} is ready", config.nodeId());
+      return this;
+    });
+  }
+
+  /** The public command address (aggregate role) and the read side (query role). */
+  private Future<Void> deployBack(CommandSender sender) {
+    Future<Void> deployed = Future.succeededFuture();
+    if (config.has(Role.AGGREGATE)) {
+      deployed = deployed.compose(v -> back(vertx.deployVerticle(new CommandGateway(sender))));
+    }
+    if (config.has(Role.QUERY)) {
+      JournalReader reader = new JournalReader(pool);
+      deployed = deployed
+          .compose(v -> back(vertx.deployVerticle(new JournalReads(reader))))
+          .compose(v -> back(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query()))))
+          .compose(v -> back(vertx.deployVerticle(new ProjectionsVerticle(pool, reader,
+              List.of(new DemandProjection()), config.query().projectionPoll()))));
+    }
+    return deployed;
+  }
+
+  private Future<Void> back(Future<String> deployment) {
+    return deployment.onSuccess(backDeployments::add).mapEmpty();
+  }
+
+  /** The HTTP servers, one per core, sharing the port (web role). */
+  private Future<Void> deployWeb(CommandSender sender) {
+    if (!config.has(Role.WEB)) {
+      return Future.succeededFuture();
+    }
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    AtomicInteger openSockets = new AtomicInteger();
+    AtomicInteger connections = new AtomicInteger();
+    boolean localReads = config.has(Role.QUERY);
+    return vertx.deployVerticle(() -> {
+      HttpVerticle server = new HttpVerticle(config.http(), config.query(), sender, shards::notReadyBecause,
+          shards::status, openSockets, connections, localReads);
+      httpServers.add(server);
+      return server;
+    }, new DeploymentOptions().setInstances(instances)).map(deployment -> {
+      frontDeployments.add(deployment);
+      log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.http().host(), httpPort());
+      return null;
+    });
+  }
+
+  private static int eventLoops(TallyConfig config) {
+    return config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The HTTP address other nodes and operators are told, in {@code GET /cluster}. */
+  private static String advertisedHttp(TallyConfig config) {
+    String host = config.cluster().enabled() ? config.cluster().host() : config.http().host();
+    return host + ":" + config.http().port();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The HTTP port this node listens on, or -1 without the web role. */
+  public int httpPort() {
+    return httpServers.isEmpty() ? -1 : httpServers.getFirst().actualPort();
+  }
+
+  /**
+   * Stops in the order that loses nothing, each step bounded so that a stop always finishes, even with its
+   * database gone: turn unready and hand the shards to the other nodes (appends in flight finish and are answered;
+   * HTTP requests meanwhile go to the new owners), keep taking HTTP requests for {@code http.drainMs} after turning
+   * unready so that load balancers stop sending first, then let the HTTP requests in flight finish, stop the read
+   * side, close the database and leave the cluster.
+   */
+  public Future<Void> stop() {
+    log.info("Stopping node {}", config.nodeId());
+    Future<Void> drained = vertx.timer(Math.max(1, config.http().drain().toMillis())).mapEmpty();
+    return bounded("hand the shards off", shards.stop(), handoffLimit())
+        .onComplete(v -> log.info("Node {} handed its shards off", config.nodeId()))
+        .compose(v -> drained)
+        .compose(v -> bounded("stop serving HTTP", undeploy(frontDeployments), httpLimit()))
+        .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
+        .compose(v -> bounded("stop the read side", undeploy(backDeployments), STEP_LIMIT))
+        .compose(v -> bounded("close the database pool", pool.close(), STEP_LIMIT))
+        .compose(v -> {
+          membership.close();
+          return bounded("leave the cluster", vertx.close(), STEP_LIMIT);
+        })
+        .onComplete(done -> {
+          closeQuietly(embedded);
+          log.info("Node {} stopped", config.nodeId());
+        });
+  }
+
+  /**
+   * The longest a handoff may take: waiting for claims, draining appends and waiting for the peers'
+   * acknowledgement are each bounded by {@code cluster.handoffTimeoutMs}, then the grace before leaving.
+   */
+  private Duration handoffLimit() {
+    return config.cluster().handoffTimeout().multipliedBy(3).plus(config.cluster().unsubscribeGrace());
+  }
+
+  /** The longest the HTTP servers may take to let their requests in flight finish, plus a margin. */
+  private Duration httpLimit() {
+    return config.http().shutdownGrace().plusSeconds(5);
+  }
+
+  /** {@code step}, or after {@code limit} a warning and on with the stop: a stop must never hang on one step. */
+  private Future<Void> bounded(String name, Future<?> step, Duration limit) {
+    Future<Void> done = step.mapEmpty();
+    return done.timeout(limit.toMillis(), TimeUnit.MILLISECONDS).recover(failure -> {
+      log.warn("Node {} could not {} ({}); going on with the stop", config.nodeId(), name, failure.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Stops from a thread that is not Vert.x's (a shutdown hook), waiting no longer than the handoff, drain and HTTP
+   * grace periods allow, plus a margin.
+   */
+  void stopAndWait() {
+    CountDownLatch stopped = new CountDownLatch(1);
+    stop().onComplete(done -> stopped.countDown());
+    // the steps of stop(), one after another (the drain runs during the handoff, so at worst after it), plus a margin
+    Duration bound = handoffLimit().plus(config.http().drain()).plus(httpLimit()).plus(STEP_LIMIT.multipliedBy(3))
+        .plusSeconds(10);
+    try {
+      if (!stopped.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.error("Node {} did not stop within {}; exiting anyway", config.nodeId(), bound);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Future<Void> undeploy(List<String> deployments) {
+    return Future.join(deployments.stream().map(vertx::undeploy).toList()).mapEmpty();
+  }
+
+  private static void closeQuietly(EmbeddedDatabase embedded) {
+    if (embedded == null) {
+      return;
+    }
+    try {
+      embedded.close();
+    } catch (IOException e) {
+      log.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+    }
+  }
+}
