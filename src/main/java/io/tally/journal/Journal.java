@@ -184,6 +184,7 @@ public final class Journal {
    */
   private Future<Void> loadTogether(Map<String, List<PendingLoad>> batch) {
     String[] streams = batch.keySet().toArray(String[]::new);
+    List<PendingLoad> loads = batch.values().stream().flatMap(List::stream).toList();
     return pool.preparedQuery(SELECT_SNAPSHOTS).execute(Tuple.tuple().addArrayOfString(streams))
         .compose(snapshotRows -> {
           Map<String, Snapshot> snapshots = new HashMap<>();
@@ -199,17 +200,11 @@ public final class Journal {
               .execute(Tuple.tuple().addArrayOfString(streams).addArrayOfLong(after))
               .map(rows -> histories(streams, snapshots, rows));
         })
-        .transform(result -> {
-          List<PendingLoad> loads = batch.values().stream().flatMap(List::stream).toList();
-          onCallers(loads, PendingLoad::caller, load -> {
-            if (result.succeeded()) {
-              load.promise().complete(result.result().get(load.streamId()));
-            } else {
-              load.promise().fail(result.cause());
-            }
-          });
-          return Future.succeededFuture();
-        });
+        .onSuccess(histories -> onCallers(loads, PendingLoad::caller,
+            load -> load.promise().complete(histories.get(load.streamId()))))
+        .onFailure(failure -> onCallers(loads, PendingLoad::caller, load -> load.promise().fail(failure)))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
   }
 
   private static Map<String, StreamHistory> histories(String[] streams, Map<String, Snapshot> snapshots,
@@ -254,12 +249,9 @@ public final class Journal {
   /** Writes a batch and settles every append in it; never fails itself. */
   private Future<Void> write(List<PendingAppend> batch) {
     return pool.withTransaction(conn -> insert(conn, batch))
-        .transform(result -> {
-          if (result.succeeded()) {
-            settle(batch, null);
-            return Future.succeededFuture();
-          }
-          if (result.cause() instanceof Conflicts conflicts) {
+        .onSuccess(written -> settle(batch, null))
+        .recover(failure -> {
+          if (failure instanceof Conflicts conflicts) {
             List<PendingAppend> lost = new ArrayList<>();
             List<PendingAppend> rest = new ArrayList<>(batch.size());
             for (PendingAppend pending : batch) {
@@ -271,8 +263,8 @@ public final class Journal {
                 pending.append().expectedSeq()));
             return rest.isEmpty() ? Future.succeededFuture() : write(rest);
           }
-          log.warn("Shared append of {} streams failed: {}", batch.size(), result.cause().toString());
-          settle(batch, pending -> result.cause());
+          log.warn("Shared append of {} streams failed: {}", batch.size(), failure.toString());
+          settle(batch, pending -> failure);
           return Future.succeededFuture();
         });
   }

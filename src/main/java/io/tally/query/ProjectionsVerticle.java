@@ -22,6 +22,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -211,38 +212,48 @@ public final class ProjectionsVerticle extends VerticleBase {
       if (stopping) {
         return;
       }
-      sql.getConnection().compose(connection -> connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS led")
-          .execute(Tuple.of(lockKey)).map(rows -> {
-            if (rows.iterator().next().getBoolean("led")) {
-              return connection;
-            }
-            connection.close();
-            return null;
-          }))
-          .onComplete(result -> {
+      sql.getConnection().compose(this::tryLock)
+          .onFailure(failure -> standBy())
+          .onSuccess(led -> {
             if (stopping) {
-              if (result.succeeded() && result.result() != null) {
-                result.result().close();
-              }
-              return;
-            }
-            if (result.succeeded() && result.result() != null) {
-              SqlConnection connection = result.result();
-              conn = connection;
-              connection.closeHandler(v -> {
-                if (stopping) {
-                  return;
-                }
-                log.warn("Projection {} lost its connection; standing by", projection.name());
-                conn = null;
-                vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
-              });
-              log.info("Projection {} runs on this node", projection.name());
-              follow();
+              led.ifPresent(SqlConnection::close);
+            } else if (led.isPresent()) {
+              run(led.get());
             } else {
-              vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
+              standBy();
             }
           });
+    }
+
+    /** The connection if it now holds the projection's lock; otherwise it is given back. */
+    private Future<Optional<SqlConnection>> tryLock(SqlConnection connection) {
+      return connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS led").execute(Tuple.of(lockKey))
+          .map(rows -> {
+            if (rows.iterator().next().getBoolean("led")) {
+              return Optional.of(connection);
+            }
+            connection.close();
+            return Optional.<SqlConnection>empty();
+          });
+    }
+
+    private void standBy() {
+      if (!stopping) {
+        vertx.setTimer(STANDBY_RETRY.toMillis(), again -> lead());
+      }
+    }
+
+    private void run(SqlConnection connection) {
+      conn = connection;
+      connection.closeHandler(v -> {
+        if (!stopping) {
+          log.warn("Projection {} lost its connection; standing by", projection.name());
+          conn = null;
+          standBy();
+        }
+      });
+      log.info("Projection {} runs on this node", projection.name());
+      follow();
     }
 
     /** Applies the next batch; goes on at once after a full batch, after the poll interval otherwise. */
@@ -253,14 +264,13 @@ public final class ProjectionsVerticle extends VerticleBase {
       }
       checkpoint(connection, projection.name())
           .compose(from -> journal.feed(from, BATCH).compose(events -> apply(connection, from, events)))
-          .onComplete(result -> {
-            if (result.failed()) {
-              log.warn("Projection {} could not apply a batch: {}", projection.name(), result.cause().toString());
-            }
-            boolean more = result.succeeded() && result.result() == BATCH;
+          .onFailure(failure -> log.warn("Projection {} could not apply a batch: {}", projection.name(),
+              failure.toString()))
+          .otherwise(0)
+          .onSuccess(applied -> {
             if (stopping) {
               return;
-            } else if (more) {
+            } else if (applied == BATCH) {
               follow();
             } else {
               vertx.setTimer(poll.toMillis(), next -> follow());

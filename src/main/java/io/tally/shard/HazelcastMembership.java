@@ -245,14 +245,12 @@ public final class HazelcastMembership implements Membership {
     String address = peer.address();
     pinging.add(address);
     vertx.eventBus().<JsonObject>request(address, new JsonObject().put("kind", "ping").put("state", me.state()),
-        pingOptions).onComplete(answer -> {
-          pinging.remove(address);
-          if (answer.failed()) {
-            log.debug("Ping of {} failed: {}", peer.name(), answer.cause().toString());
-            return; // the next tick tries again
-          }
+        pingOptions)
+        .onComplete(answered -> pinging.remove(address))
+        .onFailure(failure -> log.debug("Ping of {} failed: {}", peer.name(), failure.toString())) // tried next tick
+        .onSuccess(answer -> {
           acknowledged.merge(address, me.version(), Math::max);
-          learn(answer.result().body());
+          learn(answer.body());
           if (reached.add(address)) {
             log.info("Reached {} at {}", peer.name(), address);
             publish(current -> current.announcing(current.joining(), current.leaving(), current.served(), reached));

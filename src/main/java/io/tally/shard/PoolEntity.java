@@ -154,19 +154,20 @@ final class PoolEntity {
     busySince = System.nanoTime();
     loads.acquire()
         .compose(admitted -> journal.load(poolId).onComplete(loaded -> loads.release()))
-        .onComplete(result -> {
+        .map(this::restore)
+        .onSuccess(restored -> {
           busy = false;
-          if (result.failed()) {
-            log.warn("Could not load pool {}: {}", poolId, result.cause().toString());
-            abandon();
-            return;
-          }
-          restore(result.result());
           run();
+        })
+        .onFailure(failure -> {
+          busy = false;
+          log.warn("Could not load pool {}: {}", poolId, failure.toString());
+          abandon();
         });
   }
 
-  private void restore(StreamHistory history) {
+  /** Replays the pool from its history; a history that cannot be read fails the load. */
+  private Void restore(StreamHistory history) {
     Pool pool = history.snapshot().map(snapshot -> StoredForm.restore(snapshot.state())).orElse(null);
     pool = PoolDecider.replay(pool, history.tail().stream().map(StoredForm::decode).toList());
     state = pool;
@@ -174,6 +175,7 @@ final class PoolEntity {
     eventsSinceSnapshot = history.tail().size();
     loaded = true;
     log.debug("Loaded pool {} at seq {} ({} events after the snapshot)", poolId, version, eventsSinceSnapshot);
+    return null;
   }
 
   /**
@@ -216,14 +218,13 @@ final class PoolEntity {
     busySince = System.nanoTime();
     long expected = version;
     List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
-    journal.append(new StreamAppend(poolId, expected, stored, next)).onComplete(result -> {
+    journal.append(new StreamAppend(poolId, expected, stored, next)).onFailure(failure -> {
       busy = false;
-      if (result.failed()) {
-        log.debug("Append to {} at seq {} failed: {}", poolId, expected, result.cause().toString());
-        answer(answered, replies.stream().map(r -> retry()).toList());
-        abandon();
-        return;
-      }
+      log.debug("Append to {} at seq {} failed: {}", poolId, expected, failure.toString());
+      answer(answered, replies.stream().map(r -> retry()).toList());
+      abandon();
+    }).onSuccess(appended -> {
+      busy = false;
       state = next;
       version = expected + events.size();
       eventsSinceSnapshot += events.size();
@@ -247,12 +248,9 @@ final class PoolEntity {
     snapshotInFlight = true;
     eventsSinceSnapshot = 0;
     Pool pool = state;
-    journal.saveSnapshot(poolId, version, () -> StoredForm.snapshot(pool)).onComplete(saved -> {
-      snapshotInFlight = false;
-      if (saved.failed()) {
-        log.warn("Snapshot of {} at seq {} failed: {}", poolId, version, saved.cause().toString());
-      }
-    });
+    journal.saveSnapshot(poolId, version, () -> StoredForm.snapshot(pool))
+        .onComplete(saved -> snapshotInFlight = false)
+        .onFailure(failure -> log.warn("Snapshot of {} at seq {} failed: {}", poolId, version, failure.toString()));
   }
 
   private Reply success(PoolCommand command, List<PoolEvent> events, Pool pool, long newVersion) {

@@ -374,21 +374,18 @@ public final class ShardManager {
       }
       JsonObject claim = new JsonObject().put("kind", "claim").put("from", self.address())
           .put("shards", new JsonArray(shards));
-      vertx.eventBus().<JsonObject>request(peer, claim, claimOptions).onComplete(answer -> {
-        claiming.remove(peer);
-        if (answer.succeeded()) {
-          answer.result().body().getJsonArray("released", new JsonArray()).forEach(shard -> {
+      vertx.eventBus().<JsonObject>request(peer, claim, claimOptions)
+          .onComplete(answered -> claiming.remove(peer))
+          .onSuccess(answer -> answer.body().getJsonArray("released", new JsonArray()).forEach(shard -> {
             Set<String> holders = unreleased.get(((Number) shard).intValue());
             if (holders != null) {
               holders.remove(peer);
             }
-          });
-        } else {
-          log.debug("Claim of {} shards from {} failed: {}", shards.size(), peer, answer.cause().toString());
-        }
-        // a claim can fail before this call returns; the next reconciliation must not run inside this one
-        context.runOnContext(v -> reconcile());
-      });
+          }))
+          .onFailure(failure -> log.debug("Claim of {} shards from {} failed: {}", shards.size(), peer,
+              failure.toString()))
+          // a claim can fail before this call returns; the next reconciliation must not run inside this one
+          .onComplete(answered -> context.runOnContext(v -> reconcile()));
     });
   }
 
@@ -404,11 +401,9 @@ public final class ShardManager {
     unreleased.remove(shard);
     awaitingSince.remove(shard);
     host.retire().timeout(clusterConfig.handoffTimeout().toMillis() + 1, TimeUnit.MILLISECONDS)
+        .onFailure(late -> log.warn("Shard {} did not finish its appends within {}; released anyway", shard,
+            clusterConfig.handoffTimeout()))
         .onComplete(done -> context.runOnContext(v -> {
-          if (done.failed()) {
-            log.warn("Shard {} did not finish its appends within {}; released anyway", shard,
-                clusterConfig.handoffTimeout());
-          }
           log.debug("Shard {} retired", shard);
           hosts.remove(shard, host);
           retiring.remove(shard);
@@ -442,10 +437,9 @@ public final class ShardManager {
     log.info("Every shard handed off after {} ms; telling the peers", (now - stopStarted) / 1_000_000);
     membership.announce(joining, true, new TreeSet<>())
         .timeout(clusterConfig.handoffTimeout().toMillis() + 1, TimeUnit.MILLISECONDS)
+        .onFailure(late -> log.warn("Not every peer acknowledged that this node left within {}",
+            clusterConfig.handoffTimeout()))
         .onComplete(acknowledged -> {
-          if (acknowledged.failed()) {
-            log.warn("Not every peer acknowledged that this node left within {}", clusterConfig.handoffTimeout());
-          }
           long grace = Math.max(1, clusterConfig.unsubscribeGrace().toMillis());
           vertx.setTimer(grace, done -> stopped.tryComplete());
         });
