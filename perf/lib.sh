@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# Shell functions shared by perf/bench.sh and perf/cluster.sh; sourced, never run.
+# Shell functions shared by perf/load.sh, perf/bench.sh and perf/cluster.sh; sourced, never run.
 #
-# Both scripts start PostgreSQL and Tally nodes on free loopback ports, drive them with perf/target/tally-perf.jar
-# and must stop everything they started however the run ends, so the JDK choice, the builds, process control and
-# the small HTTP probes live here once. A sourcing script sets LOG_NAME (its name in log lines) and keeps its own
-# pids; nothing here starts a process on its own.
+# The scripts start PostgreSQL and Tally nodes on free loopback ports, drive them with the Gatling simulations of
+# perf/src/test/java, audit the journal with the service jar and must stop everything they started however the run
+# ends, so the JDK choice, the builds, the nodes (defined once in RUN/nodes/NAME.env, their pids in NAME.pid, so
+# that an action run by Gatling can kill or restart one), the Gatling run, the audit and the results line live here
+# once. A sourcing script sets LOG_NAME (its name in log lines) and RUN (its run directory); nothing here starts a
+# process on its own.
 #
 # Environment: SKIP_BUILD=1 uses the jars as they are, without checking whether their sources are newer.
 
@@ -14,6 +16,8 @@ ROOT=$(cd "$PERF_DIR/.." && pwd)
 RESULTS="$PERF_DIR/results"
 SERVICE_JAR="$ROOT/target/tally.jar"
 BENCH_JAR="$PERF_DIR/target/tally-perf.jar"
+RESULTS_FILE="$PERF_DIR/RESULTS.md"
+AUDIT_TIMEOUT=${AUDIT_TIMEOUT:-1800}
 PG_START_TIMEOUT=${PG_START_TIMEOUT:-60}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
 LOG_NAME=${LOG_NAME:-perf}
@@ -95,7 +99,7 @@ skip_build() {
 build_bench() {
   if ! skip_build && stale "$BENCH_JAR" "$PERF_DIR/pom.xml" "$PERF_DIR/src"; then
     command -v mvn >/dev/null 2>&1 || die "mvn not found; install Maven to build $BENCH_JAR"
-    log "building the benchmark (mvn -q -f perf/pom.xml package)"
+    log "building perf (mvn -q -f perf/pom.xml package)"
     mvn -q -f "$PERF_DIR/pom.xml" package
   fi
   [[ -f $BENCH_JAR ]] || die "no $BENCH_JAR${SKIP_BUILD:+ (SKIP_BUILD=$SKIP_BUILD)}"
@@ -135,10 +139,6 @@ http_status() {
   ) 2>/dev/null || true
 }
 
-# Prints the body of GET http://127.0.0.1:$1$2 when it answers 200 within $3 seconds (default 2), else nothing.
-http_body() {
-  url_body "http://127.0.0.1:$1$2" "${3:-2}"
-}
 
 # Prints the body of GET $1, an http://HOST:PORT/PATH URL, when it answers 200 within $2 seconds (default 2), else
 # nothing. Without curl the request is made over bash's /dev/tcp.
@@ -267,22 +267,6 @@ wait_postgres() {
   die "PostgreSQL did not accept connections on port $port within ${PG_START_TIMEOUT}s"
 }
 
-# Prints the pid of the JVM started as process $1: normally $1 itself (start() execs through env), otherwise the
-# first java process below it, and $1 when there is none (a CPU watch then counts it with all its descendants).
-jvm_of() {
-  local root=$1 pid
-  if [[ $(cat "/proc/$root/comm" 2>/dev/null) == java ]]; then
-    printf '%s\n' "$root"
-    return 0
-  fi
-  pid=$(ps -o pid=,comm= --ppid "$root" 2>/dev/null | awk '$2 == "java" { print $1; exit }') || pid=""
-  if [[ -n $pid ]]; then
-    printf '%s\n' "$pid"
-  else
-    log "pid $root is not a JVM; watching it with all its descendants"
-    printf '%s\n' "$root"
-  fi
-}
 
 # Waits up to $4 seconds until the node started as process $1 answers 200 on port $2's /health/ready; its output
 # file $3 is shown when it does not.
@@ -301,18 +285,172 @@ wait_ready() {
   die "the Tally node on port $port was not ready within ${limit}s (last status: ${status:-none})"
 }
 
-# Milliseconds since the epoch.
-now_ms() {
-  local now
-  now=$(date +%s%3N)
-  [[ $now =~ ^[0-9]+$ ]] || now=$(( $(date +%s) * 1000 ))
-  printf '%s\n' "$now"
+# Copies the service jar for this run and points SERVICE_JAR at the copy, so that every process the run starts
+# (a node restarted minutes later too, and the audit) runs the same code even when target/tally.jar is rebuilt
+# meanwhile: a JVM loads classes from its jar as it needs them, and a jar rewritten under it fails a running node.
+snapshot_service_jar() {
+  JAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-load-jar.XXXXXX")
+  cp -- "$SERVICE_JAR" "$JAR_DIR/tally.jar"
+  SERVICE_JAR="$JAR_DIR/tally.jar"
 }
 
-# Sleeps until epoch millisecond $1; returns at once when it has passed.
-sleep_until_ms() {
-  local wait=$(( $1 - $(now_ms) ))
-  if (( wait > 0 )); then
-    sleep "$((wait / 1000)).$(printf '%03d' $((wait % 1000)))"
+# Writes node $1's environment (HTTP port $2, Hazelcast port $3 and members $4 for a cluster node, JVM options $5,
+# and any further VAR=value arguments) to RUN/nodes/$1.env, so `node restart` can start it again exactly as before.
+define_node() {
+  local name=$1 http=$2 hz=${3:-} members=${4:-} opts=$5 file="$RUN/nodes/$1.env" extra
+  shift 5
+  {
+    printf 'NODE_VARS=(TALLY_PG_URL=%q TALLY_HTTP_HOST=127.0.0.1 TALLY_HTTP_PORT=%q TALLY_NODE_ID=%q' \
+      "$PG_URL" "$http" "$name"
+    if [[ -n $hz ]]; then
+      printf ' TALLY_CLUSTER_HOST=127.0.0.1 TALLY_CLUSTER_PORT=%q TALLY_CLUSTER_MEMBERS=%q' "$hz" "$members"
+    fi
+    for extra in "$@"; do
+      printf ' %q' "$extra"
+    done
+    # GC pauses are the first suspect of a latency spike, so every node logs them (one file per process).
+    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\nNODE_JAR=%q\n' "$http" \
+      "$opts -Xlog:gc:file=$RUN/logs/$name-gc-%p.log:uptime,time" "$SERVICE_JAR"
+  } >"$file"
+}
+
+# Starts node $1 of run directory $2 from its env file; its pid goes to RUN/nodes/$1.pid, output to logs/$1.log.
+start_defined_node() {
+  local name=$1 dir=$2 NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
+  # shellcheck disable=SC1090  # written by define_node
+  source "$dir/nodes/$name.env"
+  log "starting node $name on HTTP port $NODE_HTTP_PORT"
+  # shellcheck disable=SC2086  # word splitting of the JVM options is intended
+  start_appending "$dir/logs/$name.log" env "${NODE_VARS[@]}" java $NODE_OPTS -jar "$NODE_JAR"
+  printf '%s\n' "$STARTED_PID" >"$dir/nodes/$name.pid"
+  wait_ready "$STARTED_PID" "$NODE_HTTP_PORT" "$dir/logs/$name.log" "$READY_TIMEOUT"
+}
+
+# Like start(), appending to the log (a restarted node keeps one log) and in a new session, so a node started by a
+# failover action outlives the load generator that ran the action.
+start_appending() {
+  local log_file=$1
+  shift
+  (cd "$ROOT" && exec setsid "$@") </dev/null >>"$log_file" 2>&1 &
+  STARTED_PID=$!
+}
+
+# Waits until the cluster answering at URL $2 lists node $1 as serving every shard it owns (and owning some).
+await_serving() {
+  local name=$1 url=${2%/} deadline=$((SECONDS + READY_TIMEOUT)) body="" member
+  while (( SECONDS < deadline )); do
+    body=$(url_body "$url/cluster")
+    member=$(grep -o "{\"nodeId\":\"$name\"[^}]*}" <<<"$body" | head -n 1 || true)
+    if [[ $member == *'"state":"serving"'* && $member =~ \"shards\":([0-9]+) ]]; then
+      local shards=${BASH_REMATCH[1]}
+      if [[ $member =~ \"owns\":([0-9]+) ]] && (( BASH_REMATCH[1] > 0 && BASH_REMATCH[1] == shards )); then
+        return 0
+      fi
+    fi
+    sleep 0.2
+  done
+  die "node $name did not serve its shards within ${READY_TIMEOUT}s: $body"
+}
+
+# Waits until the cluster answering at URL $2 is ready and no longer lists node $1: after a SIGKILL, the moment
+# the survivors have taken over its shards.
+await_recovered() {
+  local name=$1 url=${2%/} deadline=$((SECONDS + READY_TIMEOUT)) body=""
+  while (( SECONDS < deadline )); do
+    body=$(url_body "$url/cluster" 1)
+    if [[ $body == *'"ready":true'* && $body != *"{\"nodeId\":\"$name\""* ]]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "the cluster at $url still listed $name or was not ready after ${READY_TIMEOUT}s: $body"
+}
+
+# SIGTERM for node $1 of run directory $2, then waits until the process has exited (STOP_TIMEOUT, then SIGKILL).
+stop_defined_node() {
+  local name=$1 dir=$2 pid
+  pid=$(cat "$dir/nodes/$name.pid" 2>/dev/null || true)
+  [[ -n $pid ]] || return 0
+  stop "$pid" "node $name" group
+  rm -f "$dir/nodes/$name.pid"
+}
+
+# Stops every node of run directory $1 that still runs, the last defined first, one at a time: each stop of a
+# cluster member is then a handoff to the ones still running.
+stop_defined_nodes() {
+  local dir=$1 pidfile
+  [[ -d $dir/nodes ]] || return 0
+  while IFS= read -r pidfile; do
+    stop_defined_node "$(basename "$pidfile" .pid)" "$dir"
+  done < <(find "$dir/nodes" -maxdepth 1 -name '*.pid' | sort -r)
+}
+
+# Starts the nodes named after $1 (run directory) together, waits until each is ready and serves every shard it
+# owns, seen from itself.
+start_defined_cluster() {
+  local dir=$1 name pid
+  shift
+  local -a starting=()
+  for name in "$@"; do
+    start_defined_node "$name" "$dir" &
+    starting+=($!)
+  done
+  for pid in "${starting[@]}"; do
+    wait "$pid" || die "a cluster node did not start (logs in $dir/logs)"
+  done
+  for name in "$@"; do
+    local NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
+    # shellcheck disable=SC1090  # written by define_node
+    source "$dir/nodes/$name.env"
+    await_serving "$name" "http://127.0.0.1:$NODE_HTTP_PORT"
+  done
+}
+
+# The commit the run measures, with +changes when tracked files differ from it.
+commit_label() {
+  local commit
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+    commit+="+changes"
   fi
+  printf '%s\n' "$commit"
+}
+
+# Runs Gatling simulation $1 (a class of perf/src/test/java/io/tally/perf) against the comma-separated URLs $3,
+# watching the CPU of $4 (-Dwatch), with its results in directory $2 (summary.json, timeline.csv, charts,
+# acknowledged.csv, gatling/) and its console in $2/gatling.log; the remaining arguments are -D settings. Returns
+# Gatling's exit status.
+run_gatling() {
+  local simulation=$1 out=$2 urls=$3 watch=$4 status=0
+  shift 4
+  mkdir -p "$out"
+  log "running $simulation against $urls; results in $out"
+  mvn -q -f "$PERF_DIR/pom.xml" gatling:test "-Dgatling.simulationClass=io.tally.perf.$simulation" \
+    "-Dgatling.resultsFolder=$out/gatling" "-Dgatling.gcLog=$out/gatling-gc.log" "-Durls=$urls" \
+    "-Dout=$out" "-Dcommit=$(commit_label)" "-Dwatch=$watch" "$@" 2>&1 | tee "$out/gatling.log" || status=$?
+  return "$status"
+}
+
+# Audits the journal of the PostgreSQL at URL $1 with the service jar, checking every acknowledgement in the
+# files or directories after $2 too; its output goes to file $2. Leaves PASS or FAIL in AUDIT_VERDICT.
+audit_journal() {
+  local pg_url=$1 out=$2 path files=$(( $# - 2 ))
+  shift 2
+  local -a acknowledged=()
+  for path in "$@"; do
+    acknowledged+=(--acknowledged "$path")
+  done
+  log "auditing the journal and $files acknowledgement file(s) (java -jar target/tally.jar audit)"
+  if (cd "$ROOT" && TALLY_PG_URL="$pg_url" timeout "$AUDIT_TIMEOUT" java -jar "$SERVICE_JAR" audit \
+      "${acknowledged[@]}") >"$out" 2>&1; then
+    AUDIT_VERDICT=PASS
+  else
+    AUDIT_VERDICT=FAIL
+  fi
+  head -n 30 "$out" >&2
+}
+
+# Appends the run whose summary.json is $1, audited with verdict $2, to perf/RESULTS.md.
+record_results() {
+  java -jar "$BENCH_JAR" results --summary "$1" --audit "$2" --results "$RESULTS_FILE"
 }

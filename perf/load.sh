@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Runs one storefront load scenario (a Gatling simulation under perf/src/test/java) and everything around it.
+# Runs one load scenario (a Gatling simulation under perf/src/test/java) and everything around it.
 #
-#   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [--lb-stats URL] [-Dname=value]...
+#   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [--lb-stats URL] [--watch NAME=PID]... [-Dname=value]...
 #
-# SCENARIO is steady, ramp, hot, hot-ramp, failover, rolling or replay (perf/README.md describes each and its
-# settings). Without --url the script starts what the scenario needs on this machine, on free loopback ports: a
-# dedicated PostgreSQL from the service jar and one Tally node, or for failover and rolling three clustered nodes
-# behind HAProxy, which gets all the load and health-checks the nodes as production's load balancer does, with the
-# configuration docker/compose.yaml uses too (docker/haproxy.cfg). failover SIGKILLs n2, restarts it and restarts
+# SCENARIO is steady, ramp, hot, hot-ramp, failover, rolling or replay (the storefront mix), or peak, hot-peak,
+# fixed, availability-peak, availability-fixed, feed or lag (the measurements perf/bench.sh and perf/cluster.sh make
+# in sequence); perf/README.md describes each and its settings. Without --url the script starts what the scenario
+# needs on this machine, on free loopback ports: a dedicated PostgreSQL from the service jar and one Tally node, or
+# for failover and rolling three clustered nodes behind HAProxy, which gets all the load and health-checks the
+# nodes as production's load balancer does, with the configuration docker/compose.yaml uses too
+# (docker/haproxy.cfg). failover SIGKILLs n2, restarts it and restarts
 # n3 gracefully on schedule; rolling restarts n1, n2 and n3 gracefully in turn, each once the one before serves
 # its shards again and HAProxy sends it requests.
 #
 # With --url (repeatable or comma-separated) it drives that deployment instead; give --pg-url too and the journal
-# is audited afterwards, --lb-stats with the CSV URL of the deployment's HAProxy and its counters are kept, and for
-# failover and rolling the commands your deployment needs. docker/compose.yaml through its load balancer (lb):
+# is audited afterwards, --lb-stats with the CSV URL of the deployment's HAProxy and its counters are kept, --watch
+# with a process (NAME=PID or NAME=pidfile:PATH) of this machine and its CPU is reported, and for failover and
+# rolling the commands your deployment needs. docker/compose.yaml through its load balancer (lb):
 #
 #   dc='docker compose -f docker/compose.yaml'; lb=http://127.0.0.1:8080
 #   perf/load.sh failover --url $lb -DmaxInFlight=8000 --lb-stats 'http://127.0.0.1:8404/stats;csv' \
@@ -37,8 +40,10 @@
 # Environment: NODE_JAVA_OPTS (one node; default a 1 GB heap with a 10 ms pause goal), CLUSTER_JAVA_OPTS (each of
 # the three; default 512 MB), READY_TIMEOUT [180] seconds for each start-up, SKIP_BUILD=1 uses the jars as they are.
 #
-# The script also serves the actions of failover and rolling: `perf/load.sh node kill|restart|graceful NAME RUN_DIR`
-# for its local nodes, and `perf/load.sh serving NAME URL` for any cluster.
+# The script also serves the actions of failover, rolling and the cluster timeline of perf/cluster.sh:
+# `perf/load.sh node kill|restart|graceful|stop NAME RUN_DIR` for local nodes, `perf/load.sh serving NAME URL`
+# (NAME serves every shard it owns) and `perf/load.sh recovered NAME URL` (the cluster is ready without NAME) for
+# any cluster.
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,8 +53,6 @@ source "$PERF_DIR/lib.sh"
 READY_TIMEOUT=${READY_TIMEOUT:-180}
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
 CLUSTER_JAVA_OPTS=${CLUSTER_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=10}
-AUDIT_TIMEOUT=${AUDIT_TIMEOUT:-1800}
-RESULTS_FILE="$PERF_DIR/RESULTS.md"
 LB_CONFIG="$ROOT/docker/haproxy.cfg"
 
 RUN=""
@@ -74,22 +77,25 @@ simulation_of() {
     failover) echo Failover ;;
     rolling) echo Rolling ;;
     replay) echo Replay ;;
+    peak) echo Peak ;;
+    hot-peak) echo HotPeak ;;
+    fixed) echo Fixed ;;
+    availability-peak) echo AvailabilityPeak ;;
+    availability-fixed) echo AvailabilityFixed ;;
+    feed) echo FeedRead ;;
+    lag) echo ChangeLag ;;
     *) return 1 ;;
   esac
 }
 
 # Runs last, however the run ends: stops HAProxy, the nodes and PostgreSQL, and removes the temporary data.
 cleanup() {
-  local status=$? pidfile
+  local status=$?
   set +e
   trap - EXIT INT TERM
   stop "$LB_PID" "HAProxy" group
-  if [[ -n $RUN && -d $RUN/nodes ]]; then
-    for pidfile in "$RUN"/nodes/*.pid; do
-      [[ -f $pidfile ]] || continue
-      stop "$(cat "$pidfile")" "node $(basename "$pidfile" .pid)" group
-      rm -f "$pidfile"
-    done
+  if [[ -n $RUN ]]; then
+    stop_defined_nodes "$RUN"
   fi
   stop "$PG_PID" "PostgreSQL" group
   stop_orphan_postgres "$DATA_DIR"
@@ -100,69 +106,6 @@ cleanup() {
     rm -rf -- "$JAR_DIR"
   fi
   exit "$status"
-}
-
-# Copies the service jar for this run and points SERVICE_JAR at the copy, so that every process the run starts
-# (a node restarted minutes later too, and the audit) runs the same code even when target/tally.jar is rebuilt
-# meanwhile: a JVM loads classes from its jar as it needs them, and a jar rewritten under it fails a running node.
-snapshot_service_jar() {
-  JAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-load-jar.XXXXXX")
-  cp -- "$SERVICE_JAR" "$JAR_DIR/tally.jar"
-  SERVICE_JAR="$JAR_DIR/tally.jar"
-}
-
-# Writes node $1's environment (ports, cluster settings, JVM options, the jar) to RUN/nodes/$1.env, so
-# `node restart` can start it again exactly as before.
-define_node() {
-  local name=$1 http=$2 hz=${3:-} members=${4:-} opts=$5 file="$RUN/nodes/$1.env"
-  {
-    printf 'NODE_VARS=(TALLY_PG_URL=%q TALLY_HTTP_HOST=127.0.0.1 TALLY_HTTP_PORT=%q TALLY_NODE_ID=%q' \
-      "$PG_URL" "$http" "$name"
-    if [[ -n $hz ]]; then
-      printf ' TALLY_CLUSTER_HOST=127.0.0.1 TALLY_CLUSTER_PORT=%q TALLY_CLUSTER_MEMBERS=%q' "$hz" "$members"
-    fi
-    # GC pauses are the first suspect of a latency spike, so every node logs them (one file per process).
-    printf ')\nNODE_HTTP_PORT=%q\nNODE_OPTS=%q\nNODE_JAR=%q\n' "$http" \
-      "$opts -Xlog:gc:file=$RUN/logs/$name-gc-%p.log:uptime,time" "$SERVICE_JAR"
-  } >"$file"
-}
-
-# Starts node $1 of run directory $2 from its env file; its pid goes to RUN/nodes/$1.pid, output to logs/$1.log.
-start_defined_node() {
-  local name=$1 dir=$2 NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
-  # shellcheck disable=SC1090  # written by define_node
-  source "$dir/nodes/$name.env"
-  log "starting node $name on HTTP port $NODE_HTTP_PORT"
-  # shellcheck disable=SC2086  # word splitting of the JVM options is intended
-  start_appending "$dir/logs/$name.log" env "${NODE_VARS[@]}" java $NODE_OPTS -jar "$NODE_JAR"
-  printf '%s\n' "$STARTED_PID" >"$dir/nodes/$name.pid"
-  wait_ready "$STARTED_PID" "$NODE_HTTP_PORT" "$dir/logs/$name.log" "$READY_TIMEOUT"
-}
-
-# Like start(), appending to the log (a restarted node keeps one log) and in a new session, so a node started by a
-# failover action outlives the load generator that ran the action.
-start_appending() {
-  local log_file=$1
-  shift
-  (cd "$ROOT" && exec setsid "$@") </dev/null >>"$log_file" 2>&1 &
-  STARTED_PID=$!
-}
-
-# Waits until the cluster answering at URL $2 lists node $1 as serving every shard it owns (and owning some).
-await_serving() {
-  local name=$1 url=${2%/} deadline=$((SECONDS + READY_TIMEOUT)) body="" member
-  while (( SECONDS < deadline )); do
-    body=$(url_body "$url/cluster")
-    member=$(grep -o "{\"nodeId\":\"$name\"[^}]*}" <<<"$body" | head -n 1 || true)
-    if [[ $member == *'"state":"serving"'* && $member =~ \"shards\":([0-9]+) ]]; then
-      local shards=${BASH_REMATCH[1]}
-      if [[ $member =~ \"owns\":([0-9]+) ]] && (( BASH_REMATCH[1] > 0 && BASH_REMATCH[1] == shards )); then
-        return 0
-      fi
-    fi
-    sleep 0.2
-  done
-  die "node $name did not serve its shards within ${READY_TIMEOUT}s: $body"
 }
 
 # The name docker/haproxy.cfg gives local node $1 (n2 is server node-2, as in docker/compose.yaml).
@@ -202,8 +145,9 @@ await_back() {
   fi
 }
 
-# `node kill|restart|graceful NAME RUN_DIR`: the actions of failover and rolling on a local node, run by the load
-# generator on schedule. restart and graceful return once the node serves its shards and is back in rotation.
+# `node kill|restart|graceful|stop NAME RUN_DIR`: the actions of failover, rolling and the cluster timeline on a
+# local node, run by the load generator on schedule. kill returns once the process is gone, stop once it exited
+# after SIGTERM; restart and graceful return once the node serves its shards and is back in rotation.
 node_action() {
   local action=$1 name=$2 dir=$3 pid NODE_VARS=() NODE_HTTP_PORT="" NODE_OPTS="" NODE_JAR=""
   RUN=$dir
@@ -234,7 +178,15 @@ node_action() {
       log "node $name serves its shards again"
       await_back "$name" "$dir"
       ;;
-    *) die "unknown node action $action (kill, restart or graceful)" ;;
+    stop)
+      alive "$pid" || die "node $name is not running"
+      log "SIGTERM node $name (pid $pid)"
+      kill -TERM "$pid"
+      wait_gone "$pid" "$STOP_TIMEOUT" 0.05 || die "node $name did not stop within ${STOP_TIMEOUT}s"
+      rm -f "$dir/nodes/$name.pid"
+      log "node $name stopped"
+      ;;
+    *) die "unknown node action $action (kill, restart, graceful or stop)" ;;
   esac
 }
 
@@ -344,16 +296,8 @@ start_local() {
     name="n$i"
     define_node "$name" "${ports[$i]}" "${ports[$((3 + i))]}" "$members" "$CLUSTER_JAVA_OPTS"
   done
-  local -a starting=()
+  start_defined_cluster "$RUN" n1 n2 n3
   for i in 1 2 3; do
-    start_defined_node "n$i" "$RUN" &
-    starting+=($!)
-  done
-  for i in "${starting[@]}"; do
-    wait "$i" || die "a cluster node did not start (logs in $RUN/logs)"
-  done
-  for i in 1 2 3; do
-    await_serving "n$i" "http://127.0.0.1:${ports[$i]}"
     WATCH="n$i=pidfile:$RUN/nodes/n$i.pid,$WATCH"
   done
   start_lb "${ports[7]}" "${ports[8]}" "${ports[1]}" "${ports[2]}" "${ports[3]}"
@@ -378,7 +322,7 @@ start_local() {
 main() {
   if [[ ${1:-} == node ]]; then
     shift
-    (( $# == 3 )) || die "usage: perf/load.sh node kill|restart|graceful NAME RUN_DIR"
+    (( $# == 3 )) || die "usage: perf/load.sh node kill|restart|graceful|stop NAME RUN_DIR"
     node_action "$@"
     return
   fi
@@ -388,15 +332,21 @@ main() {
     log "node $2 serves its shards"
     return
   fi
+  if [[ ${1:-} == recovered ]]; then
+    (( $# == 3 )) || die "usage: perf/load.sh recovered NAME URL"
+    await_recovered "$2" "$3"
+    log "the cluster at $3 is ready without $2"
+    return
+  fi
   if [[ $# -eq 0 || $1 == --help || $1 == -h ]]; then
     usage
     return 0
   fi
-  local scenario=$1 simulation stamp arg commit audit_status="not run" gatling_status=0
-  local -a urls=() props=()
+  local scenario=$1 simulation stamp arg audit_status="not run" gatling_status=0
+  local -a urls=() props=() watches=()
   shift
   simulation=$(simulation_of "$scenario") || die "unknown scenario '$scenario' (steady, ramp, hot, hot-ramp," \
-    "failover, rolling or replay)"
+    "failover, rolling, replay, peak, hot-peak, fixed, availability-peak, availability-fixed, feed or lag)"
   local external_pg="" external_lb_stats=""
   while (( $# > 0 )); do
     arg=$1
@@ -407,6 +357,8 @@ main() {
       --pg-url=*) external_pg=${arg#--pg-url=} ;;
       --lb-stats) external_lb_stats=${2:?--lb-stats needs a URL}; shift ;;
       --lb-stats=*) external_lb_stats=${arg#--lb-stats=} ;;
+      --watch) watches+=("${2:?--watch needs NAME=PID or NAME=pidfile:PATH}"); shift ;;
+      --watch=*) watches+=("${arg#--watch=}") ;;
       -D*) props+=("$arg") ;;
       *) die "unexpected argument '$arg' (see perf/load.sh --help)" ;;
     esac
@@ -437,35 +389,22 @@ main() {
     URLS=$(IFS=,; echo "${urls[*]}")
     PG_URL=$external_pg
     LB_STATS_URL=$external_lb_stats
+    WATCH=$(IFS=,; echo "${watches[*]}")
   fi
-  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
-    commit+="+changes"
-  fi
-  log "running $simulation against $URLS; results in $RUN"
-  mvn -q -f "$PERF_DIR/pom.xml" gatling:test "-Dgatling.simulationClass=io.tally.perf.$simulation" \
-    "-Dgatling.resultsFolder=$RUN/gatling" "-Dgatling.gcLog=$RUN/logs/gatling-gc.log" "-Durls=$URLS" \
-    "-Dout=$RUN" "-Dcommit=$commit" "-Dwatch=$WATCH" \
-    "${SCENARIO_DEFAULTS[@]}" "${props[@]}" 2>&1 | tee "$RUN/logs/gatling.log" || gatling_status=$?
+  run_gatling "$simulation" "$RUN" "$URLS" "$WATCH" "${SCENARIO_DEFAULTS[@]}" "${props[@]}" || gatling_status=$?
   if [[ -n $LB_STATS_URL ]]; then
     record_lb_stats "$LB_STATS_URL"
   fi
-  [[ -f $RUN/summary.json ]] || die "the scenario wrote no summary (see $RUN/logs/gatling.log)"
+  [[ -f $RUN/summary.json ]] || die "the scenario wrote no summary (see $RUN/gatling.log)"
 
   if [[ -n $PG_URL ]]; then
-    log "auditing the journal and the acknowledgements (java -jar target/tally.jar audit)"
-    if (cd "$ROOT" && TALLY_PG_URL="$PG_URL" timeout "$AUDIT_TIMEOUT" java -jar "$SERVICE_JAR" audit \
-        --acknowledged "$RUN/acknowledged.csv") >"$RUN/audit.log" 2>&1; then
-      audit_status=PASS
-    else
-      audit_status=FAIL
-    fi
-    head -n 30 "$RUN/audit.log" >&2
+    audit_journal "$PG_URL" "$RUN/audit.log" "$RUN/acknowledged.csv"
+    audit_status=$AUDIT_VERDICT
   else
     log "no --pg-url: the journal was not audited; run java -jar target/tally.jar audit --acknowledged" \
       "$RUN/acknowledged.csv against the deployment's PostgreSQL"
   fi
-  java -jar "$BENCH_JAR" results --summary "$RUN/summary.json" --audit "$audit_status" --results "$RESULTS_FILE"
+  record_results "$RUN/summary.json" "$audit_status"
   log "results: $RUN (Gatling report: $(find "$RUN/gatling" -name index.html 2>/dev/null | head -n 1))"
   [[ $audit_status != FAIL ]] || die "the audit failed: $RUN/audit.log"
   return "$gatling_status"

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Draws a timeline run as a self-contained SVG: requests per second on top, latency per second below, with the
+ * Draws a run as a self-contained SVG: requests per second on top, latency per second below, with the
  * instants the cluster was disturbed drawn across both.
  *
  * <p>A failover is read by eye first (did the successes dip, did errors appear, how long did the latency spike
@@ -87,10 +87,10 @@ final class Chart {
     }
     double step = niceStep(peak * 1.1 / 5);
     double top = Math.ceil(peak * 1.1 / step) * step;
-    frame(TOP_A, HEIGHT_A, "requests / s", "requests per second, by intended send time");
+    frame(TOP_A, HEIGHT_A, "requests / s", "requests per second, by the second they were sent");
     for (double value = 0; value <= top + step / 2; value += step) {
       double y = linear(value, top);
-      gridLine(y, Report.fixed(value, 0));
+      gridLine(y, fixed(value, 0));
     }
     for (int i = 0; i < rows.size(); i++) {
       PerSecond row = rows.get(i);
@@ -118,9 +118,10 @@ final class Chart {
     }
     double bottom = Math.pow(10, Math.floor(Math.log10(low == Double.MAX_VALUE ? 1 : Math.max(0.01, low))));
     double top = Math.pow(10, Math.ceil(Math.log10(Math.max(high, bottom * 10))));
-    frame(TOP_B, HEIGHT_B, "latency, ms", "latency per second from the intended send time, ms (log scale)");
+    frame(TOP_B, HEIGHT_B, "latency, ms",
+        "latency per second, from the first attempt to the final answer, ms (log scale)");
     for (double value = bottom; value <= top * 1.0001; value *= 10) {
-      gridLine(logarithmic(value, bottom, top), value >= 1 ? Report.fixed(value, 0) : Report.fixed(value, 2));
+      gridLine(logarithmic(value, bottom, top), value >= 1 ? fixed(value, 0) : fixed(value, 2));
     }
     polyline(rows, row -> logarithmic(row.p50(), bottom, top), P50, "");
     polyline(rows, row -> logarithmic(row.p99(), bottom, top), P99, "");
@@ -228,6 +229,10 @@ final class Chart {
   private void text(int x, int y, String content, String attributes) {
     svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" %s>%s</text>%n", x, y, attributes,
         escape(content)));
+  }
+
+  private static String fixed(double value, int decimals) {
+    return String.format(Locale.ROOT, "%." + decimals + "f", value);
   }
 
   static String escape(String text) {

@@ -14,7 +14,7 @@ import java.util.Map;
  * kernel's interrupt work (loopback networking included), which Linux books on no process.
  *
  * @param generator cores this load generator used
- * @param watched cores of each {@code --watch}ed process tree, in the order given
+ * @param watched cores of each watched process tree, in the order given
  * @param machineBusy cores the machine spent on anything but idling or waiting for I/O, steal included
  * @param machineCores CPUs the machine counters cover
  * @param stealPercent share of all CPU time the hypervisor gave to others, in percent
@@ -107,13 +107,13 @@ record CpuUse(double generator, List<Share> watched, double machineBusy, int mac
   /** {@code {"node": 0.84, ..., "generator": 0.48, "other": 0.1, "machineBusy": 1.86, ...}}. */
   JsonObject toJson() {
     JsonObject json = new JsonObject();
-    watched.forEach(share -> json.put(share.name(), PhaseResult.number(share.cores())));
+    watched.forEach(share -> json.put(share.name(), number(share.cores())));
     return json
-        .put("generator", PhaseResult.number(generator))
-        .put("other", PhaseResult.number(other()))
-        .put("machineBusy", PhaseResult.number(machineBusy))
+        .put("generator", number(generator))
+        .put("other", number(other()))
+        .put("machineBusy", number(machineBusy))
         .put("machineCores", machineCores)
-        .put("stealPercent", PhaseResult.number(stealPercent));
+        .put("stealPercent", number(stealPercent));
   }
 
   /** CPU microseconds per successful operation for each watched tree and the generator. */
@@ -135,6 +135,10 @@ record CpuUse(double generator, List<Share> watched, double machineBusy, int mac
       json.put(share.name(), entry);
     }
     return json;
+  }
+
+  private static Double number(double value) {
+    return Double.isNaN(value) || Double.isInfinite(value) ? null : Math.round(value * 1000) / 1000.0;
   }
 
   private static Double tenths(double value) {

@@ -7,18 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Samples where the machine's CPU goes: this generator, every {@code --watch}ed process tree, and the machine as a
  * whole, including the share a hypervisor stole.
  *
  * <p>The generator, the Tally node and PostgreSQL share the same few cores, so a rate that falls short of a target
- * is explained only next to who used them meanwhile. Samples are taken on a thread of their own at the edges of each
- * measured window, so reading {@code /proc} never stalls an event loop while requests are being timed. One
- * instance serves the whole run.
+ * is explained only next to who used them meanwhile. {@link LoadRun} samples once a second on a thread of its own,
+ * so reading {@code /proc} never stalls a request being timed, and reports the difference over each window.
  */
 final class CpuWatch implements AutoCloseable {
 
@@ -29,11 +25,6 @@ final class CpuWatch implements AutoCloseable {
   private final boolean procfs = ProcFs.available();
   private final long clockTicks;
   private final long self = ProcessHandle.current().pid();
-  private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "cpu-sampler");
-    thread.setDaemon(true);
-    return thread;
-  });
 
   /** What one watch led to at one instant: the tree's root and counters, or why there are none. */
   record Observed(long pid, ProcFs.Tree tree, String problem) {
@@ -66,14 +57,14 @@ final class CpuWatch implements AutoCloseable {
       return List.of();
     }
     if (!procfs) {
-      throw new IllegalStateException("--watch needs the Linux /proc file system");
+      throw new IllegalStateException("-Dwatch needs the Linux /proc file system");
     }
     ProcFs.Snapshot snapshot = ProcFs.snapshot();
     List<String> lines = new ArrayList<>();
     for (Watch watch : watches) {
       Observed observed = observe(watch, snapshot);
       if (observed.problem() != null) {
-        throw new IllegalStateException("--watch " + watch.spec() + ": " + observed.problem());
+        throw new IllegalStateException("-Dwatch " + watch.spec() + ": " + observed.problem());
       }
       int others = observed.tree().processes() - 1;
       lines.add(String.format(Locale.ROOT, "%s: pid %d (%s)%s, plus %d descendant process%s", watch.name(),
@@ -81,15 +72,6 @@ final class CpuWatch implements AutoCloseable {
           others, others == 1 ? "" : "es"));
     }
     return lines;
-  }
-
-  /** Starts measuring {@code window}: samples are due at its measured span's start and end. */
-  CpuMeter meter(Window window) {
-    CpuMeter meter = new CpuMeter(this);
-    long now = System.nanoTime();
-    sampler.schedule(meter::begin, Math.max(0, window.measureStart() - now), TimeUnit.NANOSECONDS);
-    sampler.schedule(meter::end, Math.max(0, window.measureEnd() - now), TimeUnit.NANOSECONDS);
-    return meter;
   }
 
   Sample sample() {
@@ -117,6 +99,6 @@ final class CpuWatch implements AutoCloseable {
 
   @Override
   public void close() {
-    sampler.shutdownNow();
+    // nothing held between samples
   }
 }

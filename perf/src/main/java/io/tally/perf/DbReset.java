@@ -1,11 +1,10 @@
 package io.tally.perf;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Empties a benchmark's PostgreSQL between stages, so each stage starts on an empty journal without the time and
@@ -18,7 +17,7 @@ import java.time.Duration;
  */
 final class DbReset {
 
-  private static final Duration LIMIT = Duration.ofSeconds(60);
+  private static final long LIMIT_SECONDS = 60;
 
   private DbReset() {
   }
@@ -36,25 +35,29 @@ final class DbReset {
         System.err.println("tally-perf: reset-db only empties a PostgreSQL on a loopback address, not " + url.host());
         return 2;
       }
-    } catch (Options.UsageException | UnknownHostException e) {
+    } catch (IllegalArgumentException | UnknownHostException e) {
       System.err.println("tally-perf: " + e.getMessage());
       return 2;
     }
     Vertx vertx = Vertx.vertx();
     try {
-      EventLoops.await(PgConnection.connect(vertx, url.connectOptions()).compose(connection -> connection
+      PgConnection.connect(vertx, url.connectOptions()).compose(connection -> connection
           .query("SET client_min_messages TO warning").execute()
           .compose(ignored -> connection.query("DROP SCHEMA IF EXISTS public CASCADE").execute())
           .compose(ignored -> connection.query("CREATE SCHEMA public").execute())
-          .eventually(connection::close)
-          .<Void>mapEmpty()), LIMIT);
+          .eventually(connection::close))
+          .await(LIMIT_SECONDS, TimeUnit.SECONDS);
       System.out.println("Emptied schema public of " + url);
       return 0;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       System.err.println("tally-perf: reset-db failed: " + e.getMessage());
       return 1;
     } finally {
-      EventLoops.await(vertx.close().recover(ignored -> Future.succeededFuture()), LIMIT);
+      try {
+        vertx.close().await(LIMIT_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // the process exits next
+      }
     }
   }
 }

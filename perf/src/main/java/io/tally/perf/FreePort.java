@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Finds TCP ports on 127.0.0.1 that are free right now.
  *
- * <p>bench.sh and cluster.sh need ports for PostgreSQL, the nodes and Hazelcast; a fresh machine has a JDK but not
+ * <p>The perf scripts need ports for PostgreSQL, the nodes and Hazelcast; a fresh machine has a JDK but not
  * necessarily Python, so the benchmark jar offers this itself. Several ports are taken from sockets held open at
  * the same time, so they are distinct.
  */

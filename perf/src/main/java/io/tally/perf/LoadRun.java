@@ -41,11 +41,22 @@ final class LoadRun implements AutoCloseable {
   static final String RESERVE = "reserve";
   static final String RELEASE = "release";
   static final String REPLAY = "replay";
+  static final String FEED = "feed";
   private static final long LOWEST_MICROS = 1;
   private static final long HIGHEST_MICROS = 120_000_000;
+  /** Seconds after an action ended that still count as its own in {@code longestDuringActionMs}. */
+  static final int ACTION_TAIL_SECONDS = 2;
 
-  /** A stretch of the run whose numbers are reported together: the measured part of a steady run, a ramp level. */
-  record Window(String name, Duration from, Duration to, double multiple) {
+  /**
+   * A stretch of the run whose numbers are reported together: the measured part of a steady run, a ramp level.
+   * {@code targets} are the arrival rates per kind the window was meant to have; null means the storefront mix at
+   * {@code multiple}, an empty map a closed loop or a replay, which have none.
+   */
+  record Window(String name, Duration from, Duration to, double multiple, Map<String, Double> targets) {
+    Window(String name, Duration from, Duration to, double multiple) {
+      this(name, from, to, multiple, null);
+    }
+
     boolean contains(long offsetNanos) {
       return offsetNanos >= from.toNanos() && offsetNanos < to.toNanos();
     }
@@ -120,6 +131,8 @@ final class LoadRun implements AutoCloseable {
   private final Map<String, Long> outcomes = new TreeMap<>();
   private final List<ActionResult> actions = new ArrayList<>();
   private ActionResult runningAction;
+  /** When the last action ended, on the {@link System#nanoTime()} clock; 0 before the first. Action thread only. */
+  private long lastActionEndNanos;
   private final CpuWatch cpu;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
     Thread thread = new Thread(runnable, "load-run");
@@ -160,7 +173,7 @@ final class LoadRun implements AutoCloseable {
       if (!spec.isBlank()) {
         try {
           watches.add(Watch.parse(spec.trim()));
-        } catch (Options.UsageException e) {
+        } catch (IllegalArgumentException e) {
           throw new LoadSettings.Invalid("-Dwatch: " + e.getMessage());
         }
       }
@@ -315,12 +328,22 @@ final class LoadRun implements AutoCloseable {
   }
 
   private void run(LoadSettings.Action action) {
+    // -Dsettle: the cluster gets that long after the previous action before the next one disturbs it again.
+    long settled = lastActionEndNanos + settings.settle.toNanos();
+    if (lastActionEndNanos != 0 && System.nanoTime() < settled) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(settled - System.nanoTime());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
     long began = System.nanoTime();
     double at = (began - startNanos) / 1e9;
     double planned = action.at().toMillis() / 1e3;
     System.out.printf(Locale.ROOT, "load run: %s at %.1f s%s: %s%n", action.name(), at,
-        at - planned >= 0.5 ? String.format(Locale.ROOT, " (planned at %.1f s; the previous action ran until now)",
-            planned) : "", action.command());
+        at - planned >= 0.5 ? String.format(Locale.ROOT, " (planned at %.1f s; the previous action ran until now%s)",
+            planned, settings.settle.isZero() ? "" : " and the cluster settled") : "", action.command());
     synchronized (this) {
       runningAction = new ActionResult(action.name(), planned, at, 0, null, action.command());
     }
@@ -339,7 +362,8 @@ final class LoadRun implements AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    double took = (System.nanoTime() - began) / 1e9;
+    lastActionEndNanos = System.nanoTime();
+    double took = (lastActionEndNanos - began) / 1e9;
     System.out.printf(Locale.ROOT, "load run: %s finished after %.1f s with exit code %d%n", action.name(), took,
         exit);
     synchronized (this) {
@@ -378,26 +402,29 @@ final class LoadRun implements AutoCloseable {
         .put("settings", settingsJson())
         .put("details", details);
     JsonArray windowJson = new JsonArray();
+    long runNanos = System.nanoTime() - startNanos;
     for (WindowTallies window : windows) {
-      double span = Math.max(1e-9, (window.window.to().toNanos() - window.window.from().toNanos()) / 1e9);
+      double span = span(window.window, runNanos);
       JsonObject kindsJson = new JsonObject();
+      long ok = 0;
       for (String kind : kinds) {
         Tally tally = window.kinds.get(kind);
         kindsJson.put(kind, tally == null ? new Tally(3).toJson(span) : tally.toJson(span));
+        ok += tally == null ? 0 : tally.ok;
       }
       JsonObject json = new JsonObject()
           .put("name", window.window.name())
           .put("fromSeconds", window.window.from().toMillis() / 1e3)
           .put("toSeconds", window.window.to().toMillis() / 1e3)
+          .put("seconds", round(span))
           .put("multiple", window.window.multiple())
-          .put("targetPerSecond", settings.scenario.equals("replay") ? new JsonObject() : new JsonObject()
-              .put(AVAILABILITY, round(settings.availabilityRate(window.window.multiple())))
-              .put(RESERVE, round(settings.checkoutRate(window.window.multiple())))
-              .put(RELEASE, round(settings.checkoutRate(window.window.multiple())
-                  * LoadSettings.RELEASES_PER_SECOND / LoadSettings.RESERVATIONS_PER_SECOND)))
+          .put("targetPerSecond", targets(window.window))
           .put("kinds", kindsJson);
       if (window.firstCpu != null && window.lastCpu != null && window.lastCpu != window.firstCpu) {
-        json.put("cpu", CpuUse.between(window.firstCpu, window.lastCpu, cpu.clockTicks()).toJson());
+        CpuUse use = CpuUse.between(window.firstCpu, window.lastCpu, cpu.clockTicks());
+        json.put("cpu", use.toJson());
+        // CPU time per successful request of any kind: what the node, PostgreSQL and the generator each paid.
+        json.put("cpuMicrosPerOk", use.microsJson(ok / span));
       }
       windowJson.add(json);
     }
@@ -432,6 +459,30 @@ final class LoadRun implements AutoCloseable {
   }
 
   /**
+   * Seconds a window covered: its planned span, cut short when the run ended first (a feed read that reached the end
+   * of the journal, a ramp that broke), so that rates are per second of the run that actually happened.
+   */
+  static double span(Window window, long runNanos) {
+    long end = Math.min(window.to().toNanos(), Math.max(runNanos, window.from().toNanos()));
+    return Math.max(1e-9, (end - window.from().toNanos()) / 1e9);
+  }
+
+  private JsonObject targets(Window window) {
+    JsonObject json = new JsonObject();
+    if (window.targets() != null) {
+      window.targets().forEach((kind, rate) -> json.put(kind, round(rate)));
+      return json;
+    }
+    if (settings.scenario.equals("replay")) {
+      return json;
+    }
+    return json.put(AVAILABILITY, round(settings.availabilityRate(window.multiple())))
+        .put(RESERVE, round(settings.checkoutRate(window.multiple())))
+        .put(RELEASE, round(settings.checkoutRate(window.multiple())
+            * LoadSettings.RELEASES_PER_SECOND / LoadSettings.RESERVATIONS_PER_SECOND));
+  }
+
+  /**
    * For each planned action, the seconds around it with failed requests: from the action until the next one (or
    * the end), the first and last second with an error and how many failed; the length of that error window is
    * what a failover is judged by.
@@ -448,11 +499,21 @@ final class LoadRun implements AutoCloseable {
       int last = -1;
       long failed = 0;
       long longest = 0;
-      for (int s = Math.max(0, from - 1); s < Math.min(to, seconds.size()); s++) {
-        long errors = seconds.get(s).values().stream().mapToLong(tally -> tally.errors).sum();
-        longest = Math.max(longest, seconds.get(s).values().stream()
+      long longestDuring = 0;
+      // The action itself and the two seconds after it: a graceful stop is judged by the requests it held up.
+      int duringUntil = (int) Math.ceil(action.atSeconds() + action.tookSeconds() + ACTION_TAIL_SECONDS);
+      for (int s = Math.max(0, from - 1); s < Math.min(Math.max(to, duringUntil), seconds.size()); s++) {
+        long slowest = seconds.get(s).values().stream()
             .mapToLong(tally -> tally.latency.getTotalCount() == 0 ? 0 : tally.latency.getMaxValue()).max()
-            .orElse(0));
+            .orElse(0);
+        if (s >= from && s < duringUntil) {
+          longestDuring = Math.max(longestDuring, slowest);
+        }
+        if (s >= to) {
+          continue;
+        }
+        long errors = seconds.get(s).values().stream().mapToLong(tally -> tally.errors).sum();
+        longest = Math.max(longest, slowest);
         if (errors > 0) {
           first = first < 0 ? s : first;
           last = s;
@@ -467,7 +528,9 @@ final class LoadRun implements AutoCloseable {
           .put("errorWindowSeconds", first < 0 ? 0 : last - first + 1)
           .put("firstErrorSecond", first < 0 ? null : first)
           .put("lastErrorSecond", last < 0 ? null : last)
-          .put("longestRequestMs", round(longest / 1e3)));
+          .put("longestRequestMs", round(longest / 1e3))
+          .put("tookSeconds", round(action.tookSeconds()))
+          .put("longestDuringActionMs", round(longestDuring / 1e3)));
     }
     return json;
   }

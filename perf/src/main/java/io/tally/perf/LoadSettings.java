@@ -37,6 +37,12 @@ final class LoadSettings {
    * accept.
    */
   static final int MAX_IN_FLIGHT = 2_000;
+  /**
+   * Requests a closed loop keeps in flight per target URL ({@code -Dconcurrency}). 64 is what reached a node at
+   * once from the load generator Gatling replaced: it queued 256 requests on 64 connections per URL, HTTP/1.1
+   * without pipelining, so a node never saw more than 64 at a time.
+   */
+  static final int DEFAULT_CONCURRENCY = 64;
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   /** Thrown for a property that cannot be used; the message names it. */
@@ -67,6 +73,19 @@ final class LoadSettings {
   final int maxInFlight;
   // Failover and rolling restarts: commands run at moments of the run, one at a time, for any deployment.
   final List<Action> actions;
+  // Closed loops (the peaks): requests kept in flight per target URL, and the pools reservations spread over.
+  final int concurrency;
+  final int pools;
+  // Fixed arrival rates (fixed, availability-fixed, the cluster timeline): per second, NaN when not given.
+  final double rate;
+  // Actions: an action starts no sooner than this after the previous one finished.
+  final Duration settle;
+  // Change lag: bookings to time, their rate, and how long a sample may wait for the change to show.
+  final int lagSamples;
+  final double lagRate;
+  final Duration lagTimeout;
+  // Feed: how long the measured read may take before it stops short of the end of the journal.
+  final Duration feedLimit;
   // Replay.
   final Path replayLog;
   final double speed;
@@ -101,6 +120,17 @@ final class LoadSettings {
     this.breakP99Ms = p.positive("breakP99Ms", 200);
     this.breakErrorShare = p.positive("breakErrorPercent", 0.1) / 100;
     this.maxInFlight = (int) p.whole("maxInFlight", MAX_IN_FLIGHT, 1, 1_000_000);
+    this.concurrency = (int) p.whole("concurrency", DEFAULT_CONCURRENCY, 1, 10_000);
+    this.pools = (int) p.whole("pools", 1000, 1, 1_000_000);
+    this.rate = p.positive("rate", Double.NaN);
+    this.settle = p.seconds("settle", 0);
+    this.lagSamples = (int) p.whole("lag.samples", 400, 1, 5_000);
+    this.lagRate = p.positive("lag.rate", 20);
+    if (lagRate > 1000) {
+      throw new Invalid("-Dlag.rate must be at most 1000 bookings per second, got " + lagRate);
+    }
+    this.lagTimeout = p.seconds("lag.timeout", 10);
+    this.feedLimit = p.seconds("feed.seconds", 3 * duration.toSeconds());
     List<Action> planned = new ArrayList<>();
     for (String name : List.of("kill", "restart", "graceful")) {
       String command = p.text(name + ".command", "");
@@ -181,6 +211,14 @@ final class LoadSettings {
 
   double checkoutRate(double times) {
     return RESERVATIONS_PER_SECOND * times;
+  }
+
+  /** The fixed arrival rate {@code -Drate}, which this scenario cannot run without. */
+  double requiredRate() {
+    if (Double.isNaN(rate)) {
+      throw new Invalid(scenario + " needs -Drate (requests per second); perf/bench.sh passes half the measured peak");
+    }
+    return rate;
   }
 
   /** The multiple of 1× that ramp level {@code index} (from 0) runs at. */

@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The parts of a {@code postgresql://} URL, parsed once.
  *
- * <p>The Java client and pgbench must hit the same server as the same user; pgbench takes separate flags rather
- * than a URL, so both are derived from this one parse.
+ * <p>{@code reset-db} connects with it, and refuses any host that is not on a loopback address.
  *
  * @param host server host
  * @param port server port
@@ -20,16 +19,16 @@ import java.nio.charset.StandardCharsets;
  */
 record PgUrl(String host, int port, String user, String password, String database) {
 
-  static PgUrl parse(String url) throws Options.UsageException {
+  static PgUrl parse(String url) {
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new Options.UsageException("not a URL: " + url);
+      throw new IllegalArgumentException("not a URL: " + url);
     }
     String scheme = uri.getScheme();
     if (!("postgresql".equals(scheme) || "postgres".equals(scheme)) || uri.getHost() == null) {
-      throw new Options.UsageException("--pg-url must look like postgresql://user@host:port/db, got " + url);
+      throw new IllegalArgumentException("a PostgreSQL URL must look like postgresql://user@host:port/db, got " + url);
     }
     String user = "postgres";
     String password = null;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Appends one line per load scenario run to {@code perf/RESULTS.md}: when, which commit, on what machine, which
+ * Appends one line per Gatling simulation run to {@code perf/RESULTS.md}: when, which commit, on what machine, which
  * scenario at what rates, what it achieved, p50/p99/p99.9 of reservations and of availability questions, errors,
  * and the audit's verdict. A ramp adds the multiple it reached, a failover the error windows around its actions.
  *
@@ -24,8 +24,9 @@ final class ResultsLine {
   static final String HEADER = """
       # Load scenario results
 
-      One line per run of `perf/load.sh`, appended by the script (newest last). Latencies are of the window named in
-      "window": a steady run's measured part, the last ramp level that held, or the whole replay. `res` is
+      One line per Gatling simulation run by `perf/load.sh`, `perf/bench.sh` or `perf/cluster.sh`, appended by the
+      script (newest last). Latencies are of the window named in "window": a steady, peak or fixed-rate run's
+      measured part, the last ramp level that held, or the whole replay, feed read or lag run. `res` is
       reservations, `avail` availability questions; rates are successes per second; errors count failed and
       unanswered requests of that window. Details of each run are in its `perf/results/<run>/summary.json`.
 
@@ -146,6 +147,9 @@ final class ResultsLine {
       }
     }
     JsonObject details = summary.getJsonObject("details", new JsonObject());
+    if (details.getValue("note") instanceof String note && !note.isBlank()) {
+      notes.append(notes.isEmpty() ? "" : "; ").append(note);
+    }
     if (details.containsKey("requests")) {
       notes.append(notes.isEmpty() ? "" : "; ").append(details.getValue("requests")).append(" requests at ")
           .append(number(details.getValue("speed"))).append("x speed");

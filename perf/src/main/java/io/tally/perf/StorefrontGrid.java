@@ -2,11 +2,7 @@ package io.tally.perf;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,11 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 
@@ -44,7 +36,6 @@ final class StorefrontGrid {
   /** A storefront shows a week from the day the customer picks. */
   static final int WINDOW_DAYS = 7;
   private static final String PREFIX = "sf-";
-  private static final int PARALLEL = 32;
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration SETUP_LIMIT = Duration.ofMinutes(5);
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", Locale.ROOT);
@@ -53,8 +44,6 @@ final class StorefrontGrid {
   private final int regions;
   private final int days;
   private final LocalDate firstDay;
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
 
   StorefrontGrid(List<URI> urls, int regions, int days) {
     this(urls, regions, days, LocalDate.now(ZoneOffset.UTC).plusDays(1));
@@ -87,6 +76,26 @@ final class StorefrontGrid {
   String randomPoolId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     return poolId(random.nextInt(regions), random.nextInt(days), random.nextInt(SLOTS_PER_DAY));
+  }
+
+  /**
+   * A week from a random day of the whole calendar, for a random region, one unit: near the calendar's end the week
+   * runs past its last day, so answers hold 48 to 84 slots, 66 on average over 14 days. These are the questions the
+   * availability peak and fixed-rate scenarios ask, as the previous generator's availability phases did.
+   */
+  String anyDayQuestion() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    LocalDate from = firstDay.plusDays(random.nextInt(days));
+    return question(region(random.nextInt(regions)), from, from.plusDays(WINDOW_DAYS));
+  }
+
+  /** Slots an {@link #anyDayQuestion()} answer holds on average. */
+  double anyDaySlotsPerAnswer() {
+    double sum = 0;
+    for (int first = 0; first < days; first++) {
+      sum += Math.min(WINDOW_DAYS, days - first) * SLOTS_PER_DAY;
+    }
+    return sum / days;
   }
 
   /** A week from a random day of the calendar's first half, for a random region, one unit. */
@@ -125,7 +134,7 @@ final class StorefrontGrid {
   }
 
   /**
-   * Defines every pool ({@value #PARALLEL} requests at a time, round-robin over the targets), then waits until
+   * Defines every pool (through {@link Pools#define}), then waits until
    * every target's availability index shows every pool. Progress goes to standard output.
    */
   void setUp() {
@@ -138,45 +147,10 @@ final class StorefrontGrid {
     List<JsonObject> all = definitions();
     System.out.printf(Locale.ROOT, "storefront: defining %d pools (%d regions x %d days x %d slots) on %s%n",
         all.size(), regions, days, SLOTS_PER_DAY, urls);
-    Semaphore inFlight = new Semaphore(PARALLEL);
-    AtomicReference<String> failure = new AtomicReference<>();
-    AtomicInteger done = new AtomicInteger();
-    List<CompletableFuture<Void>> sent = new ArrayList<>();
-    for (int i = 0; i < all.size() && failure.get() == null; i++) {
-      inFlight.acquireUninterruptibly();
-      JsonObject pool = all.get(i);
-      URI target = urls.get(i % urls.size()).resolve("/pools");
-      onSend.accept((System.nanoTime() - start) / 1_000_000, pool);
-      sent.add(define(target, pool.encode(), 3).handle((response, error) -> {
-        inFlight.release();
-        if (error != null) {
-          failure.compareAndSet(null, "POST " + target + " failed: " + error);
-        } else if (response.statusCode() != 201 && response.statusCode() != 200) {
-          failure.compareAndSet(null, "POST " + target + " for " + pool.getString("poolId") + " answered "
-              + response.statusCode() + " " + response.body());
-        } else if (done.incrementAndGet() % 2000 == 0) {
-          System.out.printf(Locale.ROOT, "storefront: %d of %d pools defined%n", done.get(), all.size());
-        }
-        return null;
-      }));
-    }
-    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-    if (failure.get() != null) {
-      throw new IllegalStateException("storefront setup failed: " + failure.get());
-    }
+    Pools.define(urls, all, onSend);
     System.out.printf(Locale.ROOT, "storefront: %d pools defined in %.1f s; waiting for every availability index%n",
         all.size(), (System.nanoTime() - start) / 1e9);
     awaitIndexes(start);
-  }
-
-  /**
-   * One definition, sent again when the connection fails before an answer (a pooled connection the server had
-   * just closed): defining a pool again with the same definition is accepted as it is.
-   */
-  private CompletableFuture<HttpResponse<String>> define(URI target, String body, int attempts) {
-    return client.sendAsync(post(target, body), HttpResponse.BodyHandlers.ofString())
-        .exceptionallyCompose(error -> attempts > 1 ? define(target, body, attempts - 1)
-            : CompletableFuture.failedFuture(error));
   }
 
   private void awaitIndexes(long start) {
@@ -202,28 +176,18 @@ final class StorefrontGrid {
         (System.nanoTime() - start) / 1e9);
   }
 
-  private int slotsShown(URI url, String body) {
-    try {
-      HttpResponse<String> response = client.send(post(url.resolve("/availability"), body),
-          HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        return -1;
-      }
-      // Other pools may serve the region too; only the calendar's own count.
-      return (int) new JsonObject(response.body()).getJsonArray("slots").stream()
-          .filter(slot -> ((JsonObject) slot).getString("poolId").startsWith(PREFIX)).count();
-    } catch (IOException | RuntimeException e) {
+  private static int slotsShown(URI url, String body) {
+    String answer = Pools.answer(url.resolve("/availability"), body);
+    if (answer == null) {
       return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + url, e);
     }
-  }
-
-  private static HttpRequest post(URI uri, String body) {
-    return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    try {
+      // Other pools may serve the region too; only the calendar's own count.
+      return (int) new JsonObject(answer).getJsonArray("slots").stream()
+          .filter(slot -> ((JsonObject) slot).getString("poolId").startsWith(PREFIX)).count();
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /** The interval between polls of an index that is still loading. */

@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * One {@code --watch name=PID} or {@code --watch name=pidfile:PATH}: a process whose CPU use, together with that of
- * all its descendants, is reported per phase under {@code name}.
+ * One {@code name=PID} or {@code name=pidfile:PATH} of {@code -Dwatch}: a process whose CPU use, together with that
+ * of all its descendants, is reported per window of a run under {@code name}.
  *
  * <p>The pid-file form exists because some servers do not stay below the process that launched them: the
  * PostgreSQL that {@code tally.jar postgres} starts through {@code pg_ctl} detaches into its own session and is
@@ -29,25 +29,25 @@ record Watch(String name, long pid, Path pidFile) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,19}");
   private static final String PIDFILE = "pidfile:";
 
-  /** Parses one {@code name=PID} or {@code name=pidfile:PATH}. */
-  static Watch parse(String value) throws Options.UsageException {
+  /** Parses one {@code name=PID} or {@code name=pidfile:PATH}; a malformed one is an IllegalArgumentException. */
+  static Watch parse(String value) {
     int eq = value.indexOf('=');
     if (eq < 0) {
-      throw new Options.UsageException("--watch needs name=PID or name=pidfile:PATH, got " + value);
+      throw new IllegalArgumentException("--watch needs name=PID or name=pidfile:PATH, got " + value);
     }
     String name = value.substring(0, eq).trim();
     String target = value.substring(eq + 1).trim();
     if (!NAME.matcher(name).matches()) {
-      throw new Options.UsageException("--watch name must be a letter followed by up to 19 letters, digits, '_', '.'"
+      throw new IllegalArgumentException("--watch name must be a letter followed by up to 19 letters, digits, '_', '.'"
           + " or '-', got " + name);
     }
     if (RESERVED.contains(name)) {
-      throw new Options.UsageException("--watch name " + name + " is taken by a figure the report always shows");
+      throw new IllegalArgumentException("--watch name " + name + " is taken by a figure the report always shows");
     }
     if (target.startsWith(PIDFILE)) {
       String path = target.substring(PIDFILE.length()).trim();
       if (path.isEmpty()) {
-        throw new Options.UsageException("--watch " + name + "=pidfile: needs a path");
+        throw new IllegalArgumentException("--watch " + name + "=pidfile: needs a path");
       }
       return new Watch(name, 0, Path.of(path));
     }
@@ -58,7 +58,7 @@ record Watch(String name, long pid, Path pidFile) {
       }
       return new Watch(name, pid, null);
     } catch (NumberFormatException e) {
-      throw new Options.UsageException("--watch " + name + " needs a positive process id or pidfile:PATH, got "
+      throw new IllegalArgumentException("--watch " + name + " needs a positive process id or pidfile:PATH, got "
           + target);
     }
   }

@@ -1,8 +1,5 @@
 package io.tally.perf;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -24,23 +21,6 @@ public class Failover extends Steady {
 
   @Override
   protected List<LoadRun.Window> windows() {
-    Duration end = settings.warmup.plus(settings.duration);
-    List<LoadSettings.Action> actions = settings.actions.stream()
-        .sorted(Comparator.comparing(LoadSettings.Action::at)).toList();
-    List<LoadRun.Window> windows = new ArrayList<>();
-    windows.add(new LoadRun.Window("measured", settings.warmup, end, settings.multiple));
-    Duration from = settings.warmup;
-    String name = "before " + (actions.isEmpty() ? "the end" : actions.getFirst().name());
-    for (LoadSettings.Action action : actions) {
-      if (action.at().compareTo(from) > 0) {
-        windows.add(new LoadRun.Window(name, from, action.at(), settings.multiple));
-      }
-      from = action.at();
-      name = "after " + action.name();
-    }
-    if (end.compareTo(from) > 0) {
-      windows.add(new LoadRun.Window(name, from, end, settings.multiple));
-    }
-    return windows;
+    return actionWindows(null);
   }
 }

@@ -116,4 +116,26 @@ class LoadSettingsTest {
     LoadSettings.Invalid invalid = assertThrows(LoadSettings.Invalid.class, parse::run);
     assertTrue(invalid.getMessage().contains(property), invalid.getMessage());
   }
+
+  @Test
+  void theBenchScenariosDefaultToWhatThePreviousGeneratorPutOnANode() {
+    LoadSettings defaults = settings();
+
+    assertEquals(64, defaults.concurrency);
+    assertEquals(1000, defaults.pools);
+    assertEquals(400, defaults.lagSamples);
+    assertEquals(20, defaults.lagRate);
+    assertEquals(Duration.ofSeconds(3 * 120), defaults.feedLimit);
+    assertEquals(Duration.ZERO, defaults.settle);
+  }
+
+  @Test
+  void aFixedRateMustBeGivenAndPositive() {
+    LoadSettings.Invalid missing = assertThrows(LoadSettings.Invalid.class, () -> settings().requiredRate());
+    assertTrue(missing.getMessage().contains("-Drate"), missing.getMessage());
+    assertEquals(2500.5, settings("rate", "2500.5").requiredRate());
+    assertThrows(LoadSettings.Invalid.class, () -> settings("rate", "0"));
+    assertThrows(LoadSettings.Invalid.class, () -> settings("lag.rate", "5000"));
+    assertThrows(LoadSettings.Invalid.class, () -> settings("concurrency", "0"));
+  }
 }

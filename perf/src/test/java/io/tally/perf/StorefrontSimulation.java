@@ -18,11 +18,17 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The storefront mix as Gatling scenarios: availability questions, and checkouts that reserve a slot, every tenth
@@ -36,7 +42,8 @@ import java.util.function.BiConsumer;
  * once or the node answers 503, is sent again to the following one, up to once per URL; reservations carry an
  * order id and releases a reservation id, so a retried request is idempotent. The latency recorded is the
  * customer's: from the moment the request was first sent until its final answer, retries included. Every success
- * is written to the run's {@code acknowledged.csv} for the audit.
+ * is written to the run's {@code acknowledged.csv} for the audit. A session attribute {@code pin} sends the first
+ * attempt to that URL (by index) instead of the next in turn.
  */
 public abstract class StorefrontSimulation extends Simulation {
 
@@ -48,7 +55,9 @@ public abstract class StorefrontSimulation extends Simulation {
 
   protected final LoadSettings settings;
   protected final StorefrontGrid grid;
-  private final String orderPrefix = "lt-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  /** Tells this run's pools and orders from those of earlier runs against the same deployment. */
+  protected final String runId = UUID.randomUUID().toString().substring(0, 8);
+  private final String orderPrefix = "lt-" + runId + "-";
   private final AtomicLong checkouts = new AtomicLong();
   private final AtomicLong picks = new AtomicLong();
   private final List<AtomicInteger> inFlight;
@@ -60,7 +69,6 @@ public abstract class StorefrontSimulation extends Simulation {
     this.settings = LoadSettings.fromSystem(scenario);
     this.grid = new StorefrontGrid(settings.urls, settings.regions, settings.days);
     this.inFlight = settings.urls.stream().map(url -> new AtomicInteger()).toList();
-    System.out.println(settings.describe());
   }
 
   /** The windows the run reports, measured from the first arrival. */
@@ -74,19 +82,79 @@ public abstract class StorefrontSimulation extends Simulation {
 
   @Override
   public void before() {
-    long setupStart = System.nanoTime();
+    System.out.println(describe());
     try {
-      if (settings.record != null) {
-        recording = new ReplayLog.Writer(settings.record);
-        grid.setUp((offsetMillis, pool) -> recording.write(offsetMillis, "POST", "/pools", pool));
-        recordingShiftMs = (System.nanoTime() - setupStart) / 1_000_000;
-      } else {
-        grid.setUp();
-      }
-      startRun(List.of(LoadRun.AVAILABILITY, LoadRun.RESERVE, LoadRun.RELEASE));
+      prepare();
+      startRun(kinds());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** What the run is about to do, printed first. */
+  protected String describe() {
+    return settings.describe();
+  }
+
+  /** The kinds of request the run reports, in order. */
+  protected List<String> kinds() {
+    return List.of(LoadRun.AVAILABILITY, LoadRun.RESERVE, LoadRun.RELEASE);
+  }
+
+  /**
+   * Sets the deployment up before the clock starts: by default the storefront calendar, recorded first when
+   * {@code -Drecord} is given.
+   */
+  protected void prepare() throws IOException {
+    long setupStart = System.nanoTime();
+    if (settings.record != null) {
+      recording = new ReplayLog.Writer(settings.record);
+      grid.setUp((offsetMillis, pool) -> recording.write(offsetMillis, "POST", "/pools", pool));
+      recordingShiftMs = (System.nanoTime() - setupStart) / 1_000_000;
+    } else {
+      grid.setUp();
+    }
+  }
+
+  /** Defines the reservation pools {@code ids} ({@link Pools}) on the targets. */
+  protected void definePools(List<String> ids) {
+    Pools.define(settings.urls, Pools.definitions(ids, Instant.now()), (offsetMillis, pool) -> { });
+  }
+
+  /** The warm-up and the measured window, at the given target rates (empty for a closed loop). */
+  protected List<LoadRun.Window> warmupAndMeasured(Map<String, Double> targets) {
+    List<LoadRun.Window> windows = new ArrayList<>();
+    if (!settings.warmup.isZero()) {
+      windows.add(new LoadRun.Window("warm-up", Duration.ZERO, settings.warmup, settings.multiple, targets));
+    }
+    windows.add(new LoadRun.Window("measured", settings.warmup, settings.warmup.plus(settings.duration),
+        settings.multiple, targets));
+    return windows;
+  }
+
+  /**
+   * The measured window, then the stretches between the planned actions (before the first, after each), so a
+   * failover is read window by window; {@code targets} as in {@link LoadRun.Window}.
+   */
+  protected List<LoadRun.Window> actionWindows(Map<String, Double> targets) {
+    Duration end = settings.warmup.plus(settings.duration);
+    List<LoadSettings.Action> actions = settings.actions.stream()
+        .sorted(Comparator.comparing(LoadSettings.Action::at)).toList();
+    List<LoadRun.Window> windows = new ArrayList<>();
+    windows.add(new LoadRun.Window("measured", settings.warmup, end, settings.multiple, targets));
+    Duration from = settings.warmup;
+    String name = "before " + (actions.isEmpty() ? "the end" : actions.getFirst().name());
+    for (LoadSettings.Action action : actions) {
+      if (action.at().compareTo(from) > 0) {
+        windows.add(new LoadRun.Window(name, from, action.at(), settings.multiple, targets));
+      }
+      from = action.at();
+      name = "after " + action.name();
+    }
+    if (end.compareTo(from) > 0) {
+      windows.add(new LoadRun.Window(name, from, end, settings.multiple, targets));
+    }
+    return windows;
   }
 
   protected void startRun(List<String> kinds) throws IOException {
@@ -118,35 +186,49 @@ public abstract class StorefrontSimulation extends Simulation {
     }
   }
 
+  /** For arrivals (the open model): one pool of connections that every user shares, as a crowd of clients would. */
   protected HttpProtocolBuilder protocol() {
-    return http.disableWarmUp().shareConnections().disableCaching().disableFollowRedirect()
+    return closedProtocol().shareConnections();
+  }
+
+  /**
+   * For a closed loop: every user keeps a connection of its own per URL and sends its next request when the
+   * previous one answered, so {@code -Dconcurrency} users per URL are that many requests in flight.
+   */
+  protected HttpProtocolBuilder closedProtocol() {
+    return http.disableWarmUp().disableCaching().disableFollowRedirect()
         .contentTypeHeader("application/json").acceptHeader("application/json");
   }
 
   protected ScenarioBuilder availability() {
-    return scenario("availability")
-        .exec(stopIfBroken())
-        .exec(session -> {
-          String question = grid.randomQuestion();
-          record("POST", "/availability", question);
-          return session.set("question", question);
-        })
+    return scenario("availability").exec(stopIfBroken()).exec(question(grid::randomQuestion));
+  }
+
+  /** One availability question, from {@code questions}, timed and recorded. */
+  protected ChainBuilder question(Supplier<String> questions) {
+    return exec(session -> {
+      String question = questions.get();
+      record("POST", "/availability", question);
+      return session.set("question", question);
+    })
         .exec(timed(LoadRun.AVAILABILITY, http("availability").post("#{base}/availability")
             .body(StringBody("#{question}"))
             .check(status().saveAs("status"), status().is(200)), (session, ok) -> { }));
   }
 
-  /** Checkouts; {@code hot} sends every one of them to the same slot. */
-  protected ScenarioBuilder checkout(boolean hot) {
-    return scenario(hot ? "checkout (hot slot)" : "checkout")
-        .exec(stopIfBroken())
-        .exec(session -> {
-          long n = checkouts.incrementAndGet();
-          String poolId = hot ? grid.hotPoolId() : grid.randomPoolId();
-          record("POST", "/pools/" + poolId + "/reservations",
-              "{\"orderId\":\"" + orderPrefix + n + "\",\"units\":1}");
-          return session.set("n", n).set("orderId", orderPrefix + n).set("poolId", poolId);
-        })
+  /**
+   * One reservation of one unit with a fresh order id in the pool {@code pools} names, timed and, when
+   * acknowledged, written to {@code acknowledged.csv}; the session keeps {@code n}, {@code poolId} and
+   * {@code reservationId}.
+   */
+  protected ChainBuilder reserve(Function<Long, String> pools) {
+    return exec(session -> {
+      long n = checkouts.incrementAndGet();
+      String poolId = pools.apply(n);
+      record("POST", "/pools/" + poolId + "/reservations",
+          "{\"orderId\":\"" + orderPrefix + n + "\",\"units\":1}");
+      return session.set("n", n).set("orderId", orderPrefix + n).set("poolId", poolId);
+    })
         .exec(timed(LoadRun.RESERVE, http("reserve").post("#{base}/pools/#{poolId}/reservations")
             .body(StringBody("{\"orderId\":\"#{orderId}\",\"units\":1}"))
             .check(status().saveAs("status"), regex(RESERVATION_ID).optional().saveAs("reservationId"),
@@ -156,7 +238,14 @@ public abstract class StorefrontSimulation extends Simulation {
                 run.reserved(session.getString("orderId"), session.getString("reservationId"),
                     session.getString("poolId"));
               }
-            }))
+            }));
+  }
+
+  /** Checkouts; {@code hot} sends every one of them to the same slot. */
+  protected ScenarioBuilder checkout(boolean hot) {
+    return scenario(hot ? "checkout (hot slot)" : "checkout")
+        .exec(stopIfBroken())
+        .exec(reserve(n -> hot ? grid.hotPoolId() : grid.randomPoolId()))
         .doIf(session -> session.getBoolean("ok") && session.contains("reservationId")
             && session.getLong("n") % RELEASE_EVERY == 0).then(
             exec(session -> session).pause(Duration.ofSeconds(1))
@@ -174,7 +263,7 @@ public abstract class StorefrontSimulation extends Simulation {
                     })));
   }
 
-  private ChainBuilder stopIfBroken() {
+  protected ChainBuilder stopIfBroken() {
     return stopLoadGeneratorIf(session -> run.stopReason(), session -> run.stopReason() != null);
   }
 
@@ -213,8 +302,9 @@ public abstract class StorefrontSimulation extends Simulation {
     return exec(session -> {
       long started = run.now();
       run.started(kind, started);
-      return session.markAsSucceeded().set("t0", started).set("try", 0)
-          .set("first", (int) (picks.getAndIncrement() % urls)).remove("status").remove("error");
+      int first = session.contains("pin") ? session.getInt("pin") : (int) (picks.getAndIncrement() % urls);
+      return session.markAsSucceeded().set("t0", started).set("try", 0).set("first", first).remove("status")
+          .remove("error");
     })
         .exec(attempts)
         .exec(session -> {
