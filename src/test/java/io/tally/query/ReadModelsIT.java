@@ -129,7 +129,7 @@ class ReadModelsIT {
       http.delete("/reservations/" + reservations.remove(random.nextInt(reservations.size())));
     }
 
-    JsonArray expected = expectedDemand(node.databaseUrl(), "DA");
+    JsonArray expected = JournalReplay.demand(node.databaseUrl(), "DA");
     String query = "/reports/demand?region=DA&from=2026-12-01&to=2026-12-31";
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
         assertEquals(expected, http.get(query).body().getJsonArray("days")));
@@ -145,35 +145,5 @@ class ReadModelsIT {
         "/projections/nothing/rebuild", null).error());
     assertEquals("invalid_window", http.get("/reports/demand?region=DA&from=2026-12-05&to=2026-12-01").error());
     assertTrue(http.get("/reports/demand?region=DA").status() == 400);
-  }
-
-  /** Reservations per day for one region, counted from a replay of the journal. */
-  private static JsonArray expectedDemand(String url, String region) throws Exception {
-    Map<String, long[]> days = new TreeMap<>();
-    for (Map.Entry<String, List<PoolEvent>> pool : JournalReplay.events(url).entrySet()) {
-      Pool defined = PoolDecider.replay(null, pool.getValue().subList(0, 1));
-      if (!defined.regions().contains(region)) {
-        continue;
-      }
-      String day = LocalDate.ofInstant(defined.slot().start(), ZoneOffset.UTC).toString();
-      for (PoolEvent event : pool.getValue()) {
-        long[] sum = days.computeIfAbsent(day, d -> new long[4]);
-        if (event instanceof PoolEvent.CapacityReserved reserved) {
-          sum[0]++;
-          sum[1] += reserved.units();
-        } else if (event instanceof PoolEvent.ReservationReleased released) {
-          sum[2]++;
-          sum[3] += released.units();
-        }
-      }
-    }
-    JsonArray report = new JsonArray();
-    days.forEach((day, sum) -> {
-      if (sum[0] + sum[2] > 0) {
-        report.add(new JsonObject().put("day", day).put("reservations", sum[0]).put("units", sum[1])
-            .put("releases", sum[2]).put("releasedUnits", sum[3]));
-      }
-    });
-    return report;
   }
 }

@@ -1,0 +1,211 @@
+package io.tally.contract;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tally.audit.Audit;
+import io.tally.journal.Migrations;
+import io.tally.pool.Pool;
+import io.tally.pool.PoolDecider;
+import io.tally.pool.PoolEvent;
+import io.tally.support.Http;
+import io.tally.support.JournalReplay;
+import io.tally.support.TestDatabase;
+import io.tally.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A journal exactly as the first release wrote it (events, snapshots and {@code pool_view} rows kept under
+ * {@code fixtures/journal-v1}, with how they were made in its {@code capture.sh}), read by the current code: pools
+ * load from their snapshots and events and answer as that release did, time travel and the feed read the old
+ * rows, the audit passes, and the demand projection counts them. A change to a stored shape that forgets its
+ * upcaster fails here.
+ */
+class FirstReleaseJournalIT {
+
+  private static final String FIXTURE = "/fixtures/journal-v1/";
+
+  private static List<JsonObject> events;
+  private static List<JsonObject> answered;
+  private static String url;
+  private static TestNode node;
+  private static Http http;
+  private static Vertx vertx;
+  private static io.vertx.sqlclient.Pool sql;
+
+  @BeforeAll
+  static void loadTheFirstReleasesJournal() throws Exception {
+    events = objects("events.json");
+    answered = objects("pools.json");
+    url = TestDatabase.freshUrl();
+    vertx = Vertx.vertx();
+    sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
+    Migrations.apply(sql).await();
+    insertFixture(url);
+    node = TestNode.start(new JsonObject().put("postgres", new JsonObject().put("url", url)));
+    http = new Http(node.port());
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    node.close();
+    sql.close().await();
+    vertx.close().await();
+  }
+
+  @Test
+  void everyPoolAnswersAsTheFirstReleaseDid() {
+    assertTrue(objects("snapshots.json").size() > 0, "the fixture has a snapshot to load from");
+    for (JsonObject pool : answered) {
+      assertEquals(pool, http.get("/pools/" + pool.getString("poolId")).body());
+    }
+  }
+
+  @Test
+  void aReplayOfEveryStreamEqualsWhatTheFirstReleaseAnswered() throws Exception {
+    Map<String, Pool> replayed = JournalReplay.pools(url);
+    for (JsonObject pool : answered) {
+      String poolId = pool.getString("poolId");
+      assertEquals(pool, Views.pool(replayed.get(poolId), pool.getLong("version")), poolId);
+    }
+  }
+
+  @Test
+  void timeTravelReadsThePoolAsItWasAfterEachOldRow() {
+    for (JsonObject row : events) {
+      String poolId = row.getString("streamId");
+      OffsetDateTime at = OffsetDateTime.parse(row.getString("recordedAt"));
+      List<JsonObject> until = events.stream().filter(e -> e.getString("streamId").equals(poolId))
+          .filter(e -> !OffsetDateTime.parse(e.getString("recordedAt")).isAfter(at)).toList();
+      List<PoolEvent> history = until.stream()
+          .map(e -> StoredForm.decode(e.getString("type"), e.getString("payload"))).toList();
+      JsonObject expected = Views.pool(PoolDecider.replay(null, history), until.getLast().getLong("seq"))
+          .put("at", at.toInstant().toString());
+      assertEquals(expected, http.get("/pools/" + poolId + "?at=" + at.toInstant()).body(), row.encode());
+    }
+  }
+
+  @Test
+  void theFeedDeliversEveryOldRowOnceInItsOrder() {
+    List<JsonObject> fed = new ArrayList<>();
+    String after = "0:0";
+    while (true) {
+      JsonObject page = http.get("/events?after=" + after + "&limit=7").body();
+      JsonArray items = page.getJsonArray("events");
+      if (items.isEmpty()) {
+        break;
+      }
+      items.forEach(item -> fed.add((JsonObject) item));
+      after = page.getString("next");
+    }
+    assertEquals(events.size(), fed.size());
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject row = events.get(i);
+      JsonObject item = fed.get(i);
+      assertEquals(row.getString("streamId"), item.getString("streamId"));
+      assertEquals(row.getLong("seq"), item.getLong("seq"));
+      assertEquals(row.getString("type"), item.getString("type"));
+      assertEquals(new JsonObject(row.getString("payload")), item.getJsonObject("payload"));
+    }
+  }
+
+  @Test
+  void theAuditPassesOverTheOldRows() {
+    Audit.Report report = Audit.run(sql).await();
+
+    assertTrue(report.passed(), report.problems().toString());
+    assertEquals(events.size(), report.events());
+    assertEquals(answered.size(), report.pools());
+  }
+
+  @Test
+  void theDemandProjectionCountsTheOldRows() throws Exception {
+    for (String region : List.of("SW1A", "N1", "E2")) {
+      JsonArray expected = JournalReplay.demand(url, region);
+      assertTrue(!expected.isEmpty(), region);
+      String query = "/reports/demand?region=" + region + "&from=2026-11-01&to=2027-01-01";
+      await().atMost(Duration.ofSeconds(30)).until(() -> http.get(query).body().getJsonArray("days").equals(expected));
+    }
+  }
+
+  /** The rows inserted as they were stored: types, payloads, metadata and times; in their feed order. */
+  private static void insertFixture(String url) throws Exception {
+    try (Connection conn = TestDatabase.connect(url)) {
+      conn.setAutoCommit(false);
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO events (stream_id, seq, type, payload, "
+          + "metadata, recorded_at) VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::timestamptz)")) {
+        for (JsonObject row : events) {
+          insert.setString(1, row.getString("streamId"));
+          insert.setLong(2, row.getLong("seq"));
+          insert.setString(3, row.getString("type"));
+          insert.setString(4, row.getString("payload"));
+          insert.setString(5, row.getString("metadata"));
+          insert.setString(6, row.getString("recordedAt"));
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO snapshots (stream_id, seq, state, taken_at) "
+          + "VALUES (?, ?, ?::jsonb, ?::timestamptz)")) {
+        for (JsonObject row : objects("snapshots.json")) {
+          insert.setString(1, row.getString("streamId"));
+          insert.setLong(2, row.getLong("seq"));
+          insert.setString(3, row.getString("state"));
+          insert.setString(4, row.getString("takenAt"));
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO pool_view (pool_id, seq, capacity, "
+          + "reserved, status, slot_start, slot_end, regions) VALUES (?, ?, ?, ?, ?, ?::timestamptz, "
+          + "?::timestamptz, ?::text[])")) {
+        for (JsonObject row : objects("pool_view.json")) {
+          insert.setString(1, row.getString("poolId"));
+          insert.setLong(2, row.getLong("seq"));
+          insert.setInt(3, row.getInteger("capacity"));
+          insert.setLong(4, row.getLong("reserved"));
+          insert.setString(5, row.getString("status"));
+          insert.setString(6, row.getString("slotStart"));
+          insert.setString(7, row.getString("slotEnd"));
+          insert.setString(8, row.getJsonArray("regions").stream().map(String.class::cast)
+              .collect(Collectors.joining(",", "{", "}")));
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      conn.commit();
+    }
+  }
+
+  private static List<JsonObject> objects(String file) {
+    try (InputStream in = FirstReleaseJournalIT.class.getResourceAsStream(FIXTURE + file)) {
+      if (in == null) {
+        throw new IllegalStateException("no fixture " + FIXTURE + file);
+      }
+      return new JsonArray(new String(in.readAllBytes(), StandardCharsets.UTF_8)).stream()
+          .map(JsonObject.class::cast).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
