@@ -120,6 +120,17 @@ public final class StoredForm {
     return write(state);
   }
 
+  /**
+   * Whether a stored snapshot is of the state version this code writes. One of another version (older, or from a
+   * newer release during a rolling upgrade) is not read at all: the pool is replayed from its events instead, and a
+   * current snapshot written.
+   */
+  public static boolean readable(String snapshot) {
+    JsonNode version = read(snapshot).get("v");
+    return version != null && version.isInt() && version.intValue() == SNAPSHOT_VERSION;
+  }
+
+  /** @throws IllegalStateException for a snapshot that is not {@link #readable} */
   public static Pool restore(String snapshot) {
     JsonNode state = read(snapshot);
     int version = integer(state, "v");

@@ -63,7 +63,7 @@ public final class Journal {
       VALUES ($1, $2, $3::text::jsonb)
       ON CONFLICT (stream_id) DO UPDATE
          SET seq = EXCLUDED.seq, state = EXCLUDED.state, taken_at = now()
-       WHERE snapshots.seq < EXCLUDED.seq""";
+       WHERE snapshots.seq <= EXCLUDED.seq""";
 
   private static final String SELECT_SNAPSHOTS = """
       SELECT stream_id, seq, state::text AS state
@@ -142,6 +142,17 @@ public final class Journal {
         .compose(json -> pool.preparedQuery(UPSERT_SNAPSHOT).execute(Tuple.of(streamId, seq, json)))
         .onSuccess(saved -> log.debug("Snapshot of {} at seq {}", streamId, seq))
         .mapEmpty();
+  }
+
+  /**
+   * Every event of a stream, without its snapshot: for a caller that cannot use the snapshot the stream has (one of
+   * another state version). Completes on the caller's context.
+   */
+  public Future<StreamHistory> loadFromStart(String streamId) {
+    String[] streams = {streamId};
+    return pool.preparedQuery(SELECT_TAILS).execute(Tuple.tuple().addArrayOfString(streams).addArrayOfLong(
+            new Long[] {0L}))
+        .map(rows -> histories(streams, Map.of(), rows).get(streamId));
   }
 
   /**

@@ -21,6 +21,7 @@ import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.Rejection;
 import io.tally.pool.Reservation;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,8 @@ final class PoolEntity {
   private long busySince;
   private Supplier<Reply> moved;
   private boolean snapshotInFlight;
+  /** The stored snapshot is of another state version: a current one is written once the pool is loaded. */
+  private boolean staleSnapshot;
   private long lastUsedNanos = System.nanoTime();
 
   /**
@@ -154,6 +157,7 @@ final class PoolEntity {
     busySince = System.nanoTime();
     loads.acquire()
         .compose(admitted -> journal.load(poolId).onComplete(loaded -> loads.release()))
+        .compose(this::readable)
         .map(this::restore)
         .onSuccess(restored -> {
           busy = false;
@@ -166,6 +170,20 @@ final class PoolEntity {
         });
   }
 
+  /**
+   * The history as loaded, or, when its snapshot is of another state version, every event of the pool instead: such
+   * a snapshot is never read, and once the pool is replayed a current one replaces it.
+   */
+  private Future<StreamHistory> readable(StreamHistory history) {
+    if (history.snapshot().isEmpty() || StoredForm.readable(history.snapshot().get().state())) {
+      return Future.succeededFuture(history);
+    }
+    log.info("The snapshot of pool {} at seq {} is of another state version; replaying its events instead", poolId,
+        history.snapshot().get().seq());
+    staleSnapshot = true;
+    return journal.loadFromStart(poolId);
+  }
+
   /** Replays the pool from its history; a history that cannot be read fails the load. */
   private Void restore(StreamHistory history) {
     Pool pool = history.snapshot().map(snapshot -> StoredForm.restore(snapshot.state())).orElse(null);
@@ -175,6 +193,9 @@ final class PoolEntity {
     eventsSinceSnapshot = history.tail().size();
     loaded = true;
     log.debug("Loaded pool {} at seq {} ({} events after the snapshot)", poolId, version, eventsSinceSnapshot);
+    if (staleSnapshot && state != null) {
+      snapshot();
+    }
     return null;
   }
 
@@ -245,6 +266,12 @@ final class PoolEntity {
         || eventsSinceSnapshot < Math.max(journalConfig.snapshotEvery(), state.reservations().size() / 2)) {
       return;
     }
+    snapshot();
+  }
+
+  /** Writes the confirmed state as the pool's snapshot, in the background. */
+  private void snapshot() {
+    staleSnapshot = false;
     snapshotInFlight = true;
     eventsSinceSnapshot = 0;
     Pool pool = state;

@@ -1,6 +1,7 @@
 package io.tally.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,6 +210,20 @@ class StoredFormTest {
   @Test
   void aStoredSnapshotRestoresThePoolItsHistoryBuilds() {
     assertEquals(PoolDecider.replay(null, SNAPSHOT_HISTORY), StoredForm.restore(resource("fixtures/snapshot-v1.json")));
+  }
+
+  @Test
+  void onlyASnapshotOfTheCurrentStateVersionIsReadable() {
+    JsonObject current = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY)));
+
+    assertTrue(StoredForm.readable(current.encode()));
+    assertTrue(StoredForm.readable(resource("fixtures/snapshot-v1.json")));
+    assertFalse(StoredForm.readable(current.copy().put("v", 2).encode()), "a newer release's");
+    assertFalse(StoredForm.readable(current.copy().put("v", 0).encode()), "an older one's");
+    assertFalse(StoredForm.readable(current.copy().put("v", "1").encode()), "a version that is not a number");
+    JsonObject unversioned = current.copy();
+    unversioned.remove("v");
+    assertFalse(StoredForm.readable(unversioned.encode()));
   }
 
   @Test
