@@ -85,13 +85,7 @@ cleanup() {
   local status=$?
   set +e
   trap - EXIT INT TERM
-  if [[ -n $RUN ]]; then
-    stop_defined_nodes "$RUN"
-  fi
-  stop "$PG_PID" "PostgreSQL" group
-  stop_orphan_postgres "$DATA_DIR"
-  [[ -z $DATA_DIR || ! -d $DATA_DIR ]] || rm -rf -- "$DATA_DIR"
-  [[ -z $JAR_DIR || ! -d $JAR_DIR ]] || rm -rf -- "$JAR_DIR"
+  stop_started
   exit "$status"
 }
 

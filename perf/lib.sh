@@ -224,6 +224,18 @@ stop_orphan_postgres() {
   done < <(find "$dir" -maxdepth 4 -name postmaster.pid 2>/dev/null)
 }
 
+# Stops what a run started here (its nodes, then PostgreSQL) and removes its temporary data and jar directories.
+# Reads RUN, PG_PID, DATA_DIR and JAR_DIR; any of them may be empty.
+stop_started() {
+  if [[ -n $RUN ]]; then
+    stop_defined_nodes "$RUN"
+  fi
+  stop "$PG_PID" "PostgreSQL" group
+  stop_orphan_postgres "$DATA_DIR"
+  [[ -z $DATA_DIR || ! -d $DATA_DIR ]] || rm -rf -- "$DATA_DIR"
+  [[ -z $JAR_DIR || ! -d $JAR_DIR ]] || rm -rf -- "$JAR_DIR"
+}
+
 # Starts a command from the repository root in its own process group, output to file $1; its pid is left in
 # STARTED_PID. A command run through env is exec'd by it, so the pid is the command's own.
 start() {

@@ -94,17 +94,7 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   stop "$LB_PID" "HAProxy" group
-  if [[ -n $RUN ]]; then
-    stop_defined_nodes "$RUN"
-  fi
-  stop "$PG_PID" "PostgreSQL" group
-  stop_orphan_postgres "$DATA_DIR"
-  if [[ -n $DATA_DIR && -d $DATA_DIR ]]; then
-    rm -rf -- "$DATA_DIR"
-  fi
-  if [[ -n $JAR_DIR && -d $JAR_DIR ]]; then
-    rm -rf -- "$JAR_DIR"
-  fi
+  stop_started
   exit "$status"
 }
 
