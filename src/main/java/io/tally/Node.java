@@ -89,8 +89,12 @@ public final class Node {
     String address = Addresses.node(config.nodeId(), UUID.randomUUID().toString().substring(0, 8));
     Member self = Member.starting(config.nodeId(), config.roles(), advertisedHttp(config), address);
     return embeddedDatabase(config).compose(embedded -> vertx(config, self, embedded)
-        .compose(node -> node.deploy(address)
-            .recover(failure -> node.vertx.close().transform(closed -> Future.<Node>failedFuture(failure))))
+        .compose(node -> node.deploy(address).recover(failure -> {
+          // the start fails now; Vert.x closes behind it, since nothing may wait on a context that is closing
+          log.error("Node {} could not start: {}", config.nodeId(), failure.toString(), failure);
+          node.vertx.close();
+          return Future.failedFuture(failure);
+        }))
         .recover(failure -> {
           closeQuietly(embedded);
           return Future.failedFuture(failure);

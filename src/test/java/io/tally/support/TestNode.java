@@ -5,11 +5,15 @@ import io.tally.config.TallyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -21,6 +25,10 @@ public final class TestNode implements AutoCloseable {
 
   /** Far beyond a clean stop (handoff, HTTP grace, closing PostgreSQL): seconds on a slow machine. */
   private static final Duration STOP_LIMIT = Duration.ofSeconds(90);
+
+  private static final int FIRST_PORT = 20_000;
+  private static final int LAST_PORT = 32_000;
+  private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
   private final Node tally;
   private final String databaseUrl;
@@ -79,12 +87,26 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /**
+   * A port no process listens on now and that this JVM has not handed out before. It is taken below Linux's
+   * ephemeral range (32768-60999): a port the system chose would be free now but could become the local end of an
+   * outgoing connection (a node's PostgreSQL or Hazelcast connections) before the node that is to listen on it
+   * binds it.
+   */
+  public static synchronized int freePort() {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = FIRST_PORT + ThreadLocalRandom.current().nextInt(LAST_PORT - FIRST_PORT);
+      if (!HANDED_OUT.add(port)) {
+        continue;
+      }
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException inUse) {
+        // taken by something else: try another
+      }
     }
+    throw new IllegalStateException("no free port between " + FIRST_PORT + " and " + LAST_PORT);
   }
 }
