@@ -119,6 +119,16 @@ public final class ClusterLoad {
 
   private Future<Void> attempt(int turn, String pool, String orderId, long started) {
     List<Integer> targets = ports.get();
+    if (targets.isEmpty()) {
+      // every node is down: like a load balancer with no live backend, try again until the deadline; once the
+      // load is stopping there is nobody left to wait for
+      IllegalStateException none = new IllegalStateException("no node is running");
+      if (stopping.get()) {
+        failures.add(new Failure(orderId, "no node answered: " + none, System.nanoTime()));
+        return Future.succeededFuture();
+      }
+      return retry(turn, pool, orderId, started, none);
+    }
     int port = targets.get(Math.floorMod(turn, targets.size()));
     Buffer body = Buffer.buffer(new JsonObject().put("orderId", orderId).put("units", 1).encode());
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
@@ -133,13 +143,16 @@ public final class ClusterLoad {
           }
           return (Void) null;
         }))
-        .recover(connectionFailed -> {
-          if (System.nanoTime() - started > REQUEST_DEADLINE_NANOS) {
-            failures.add(new Failure(orderId, "no node answered: " + connectionFailed, System.nanoTime()));
-            return Future.succeededFuture();
-          }
-          resent.incrementAndGet();
-          return vertx.timer(20).compose(paused -> attempt(turn + 1, pool, orderId, started));
-        });
+        .recover(connectionFailed -> retry(turn, pool, orderId, started, connectionFailed));
+  }
+
+  /** Sends the request again to the next node after a moment, or records it failed once its deadline has passed. */
+  private Future<Void> retry(int turn, String pool, String orderId, long started, Throwable problem) {
+    if (System.nanoTime() - started > REQUEST_DEADLINE_NANOS) {
+      failures.add(new Failure(orderId, "no node answered: " + problem, System.nanoTime()));
+      return Future.succeededFuture();
+    }
+    resent.incrementAndGet();
+    return vertx.timer(20).compose(paused -> attempt(turn + 1, pool, orderId, started));
   }
 }
