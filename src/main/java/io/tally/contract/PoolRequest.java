@@ -1,5 +1,6 @@
 package io.tally.contract;
 
+import io.tally.pool.Channel;
 import io.tally.pool.Ids;
 import io.tally.pool.InvalidCommand;
 import io.tally.pool.PoolCommand.ChangePool;
@@ -60,7 +61,8 @@ public sealed interface PoolRequest {
       case "change" -> new Decide(new ChangePool(text(json, "poolId", "invalid_pool_id"),
           optionalInteger(json, "capacity", "invalid_capacity"), status(json)));
       case "reserve" -> new Decide(new Reserve(text(json, "poolId", "invalid_pool_id"),
-          text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1)));
+          text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1),
+          optionalText(json, "region", "invalid_region"), channel(json)));
       case "release" -> new Decide(new Release(text(json, "reservationId", "invalid_reservation_id")));
       case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
       default -> throw Refusal.invalid("invalid_type",
@@ -77,6 +79,16 @@ public sealed interface PoolRequest {
       throw Refusal.invalid(code, field + " must be a string");
     }
     return text;
+  }
+
+  private static String optionalText(JsonObject json, String field, String code) {
+    return json.getValue(field) == null ? null : text(json, field, code);
+  }
+
+  private static Channel channel(JsonObject json) {
+    String name = optionalText(json, "channel", "invalid_channel");
+    return name == null ? null : Channel.fromWireName(name).orElseThrow(
+        () -> Refusal.invalid("invalid_channel", "channel must be \"delivery\" or \"pickup\""));
   }
 
   private static int integer(JsonObject json, String field, String code, Integer defaultValue) {

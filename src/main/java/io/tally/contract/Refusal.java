@@ -38,6 +38,14 @@ public final class Refusal extends RuntimeException {
     return new Refusal(503, "unavailable", message);
   }
 
+  /**
+   * The pool's journal holds an event this release cannot read (a newer release wrote it during a rolling upgrade):
+   * the pool is refused rather than replayed wrongly, until a node that reads it owns the pool.
+   */
+  public static Refusal unreadable(UnreadableEvent event) {
+    return new Refusal(503, "unreadable_event", event.getMessage());
+  }
+
   /** Something failed that the request did not cause; the details are in the node's log. */
   public static Refusal internal() {
     return new Refusal(500, "internal_error", "the request could not be processed");

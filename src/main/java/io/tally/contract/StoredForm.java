@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tally.journal.NewEvent;
 import io.tally.journal.RecordedEvent;
+import io.tally.pool.Channel;
 import io.tally.pool.Ids;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolEvent.CapacityChanged;
@@ -28,9 +29,14 @@ import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
 /**
- * How pools are stored: the one registry of event type names ({@code capacity.reserved.v1}, ...) with their JSON
+ * How pools are stored: the one registry of event type names ({@code capacity.reserved.v2}, ...) with their JSON
  * payloads, and the snapshot format. Names and fields here are the journal's schema; Java class names are never
- * stored. A change to a stored shape adds a new version and an upcaster for the old one, never an edit.
+ * stored. A change to a stored shape adds a new version and an upcaster for the old one ({@link Upcasters}), never
+ * an edit: every event is decoded through the upcaster chain.
+ *
+ * <p>An event is written in the oldest version that holds it: a reservation whose order's region and channel are
+ * not known is still written as {@code capacity.reserved.v1}, so a node of the previous release can replay such a
+ * pool during a rolling upgrade. Only a fact the old version cannot hold is written in the new one.
  */
 public final class StoredForm {
 
@@ -38,10 +44,15 @@ public final class StoredForm {
   public static final String CAPACITY_CHANGED = "capacity.changed.v1";
   public static final String POOL_CLOSED = "pool.closed.v1";
   public static final String POOL_REOPENED = "pool.reopened.v1";
-  public static final String CAPACITY_RESERVED = "capacity.reserved.v1";
-  public static final String RESERVATION_RELEASED = "reservation.released.v1";
+  public static final String CAPACITY_RESERVED = "capacity.reserved.v2";
+  public static final String RESERVATION_RELEASED = "reservation.released.v2";
+  /** Still written for a reservation whose region and channel are not known; read as {@link #CAPACITY_RESERVED}. */
+  public static final String CAPACITY_RESERVED_V1 = "capacity.reserved.v1";
+  /** Still written when the released reservation's region is not known; read as {@link #RESERVATION_RELEASED}. */
+  public static final String RESERVATION_RELEASED_V1 = "reservation.released.v1";
 
-  private static final int SNAPSHOT_VERSION = 1;
+  /** 2: each reservation may carry its region and channel. */
+  private static final int SNAPSHOT_VERSION = 2;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StoredForm() {
@@ -68,35 +79,71 @@ public final class StoredForm {
         payload.put("reservationId", reserved.reservationId());
         payload.put("orderId", reserved.orderId());
         payload.put("units", reserved.units());
+        if (reserved.region() == null && reserved.channel() == null) {
+          yield CAPACITY_RESERVED_V1;
+        }
+        payload.put("region", reserved.region());
+        payload.put("channel", reserved.channel() == null ? null : reserved.channel().wireName());
         yield CAPACITY_RESERVED;
       }
       case ReservationReleased released -> {
         payload.put("reservationId", released.reservationId());
         payload.put("units", released.units());
+        if (released.region() == null) {
+          yield RESERVATION_RELEASED_V1;
+        }
+        payload.put("region", released.region());
         yield RESERVATION_RELEASED;
       }
     };
     return new NewEvent(type, write(payload));
   }
 
+  /** @throws UnreadableEvent for a type or version this release does not read */
   public static PoolEvent decode(String type, String payload) {
-    JsonNode json = read(payload);
-    return switch (type) {
+    JsonNode stored = read(payload);
+    if (!(stored instanceof ObjectNode object)) {
+      throw new IllegalStateException("stored payload of a " + type + " is not a JSON object: " + payload);
+    }
+    Upcasters.Current current = Upcasters.upcast(type, object);
+    JsonNode json = current.payload();
+    return switch (current.type()) {
       case POOL_DEFINED -> new PoolDefined(text(json, "poolId"), integer(json, "capacity"),
           slot(field(json, "slot")), strings(field(json, "regions")));
       case CAPACITY_CHANGED -> new CapacityChanged(integer(json, "capacity"));
       case POOL_CLOSED -> new PoolClosed();
       case POOL_REOPENED -> new PoolReopened();
       case CAPACITY_RESERVED -> new CapacityReserved(text(json, "reservationId"),
-          text(json, "orderId"), integer(json, "units"));
+          text(json, "orderId"), integer(json, "units"), optionalText(json, "region"), channel(json));
       case RESERVATION_RELEASED -> new ReservationReleased(text(json, "reservationId"),
-          integer(json, "units"));
-      default -> throw new IllegalStateException("unknown event type '" + type + "' in the journal");
+          integer(json, "units"), optionalText(json, "region"));
+      default -> throw new IllegalStateException("no decoder for current type " + current.type());
     };
   }
 
   public static PoolEvent decode(RecordedEvent event) {
     return decode(event.type(), event.payload());
+  }
+
+  /**
+   * The stored event rewritten in the current version of its type, through the upcasters; its stream, seq,
+   * metadata and time of recording unchanged. For the offline copy of a journal, never for rows in place.
+   *
+   * @throws UnreadableEvent for a type or version this release does not read
+   */
+  public static RecordedEvent current(RecordedEvent event) {
+    JsonNode stored = read(event.payload());
+    if (!(stored instanceof ObjectNode object)) {
+      throw new IllegalStateException("stored payload of a " + event.type() + " is not a JSON object");
+    }
+    Upcasters.Current current = Upcasters.upcast(event.type(), object);
+    return new RecordedEvent(event.streamId(), event.seq(), current.type(), write(current.payload()),
+        event.metadata(), event.recordedAt());
+  }
+
+  /** Whether events of this type are read without an upcaster: the current version of their event. */
+  public static boolean isCurrent(String type) {
+    return Upcasters.CURRENT.contains(type);
   }
 
   /** A pool's state as stored in {@code snapshots.state}; reservations keep only their number within the pool. */
@@ -112,10 +159,17 @@ public final class StoredForm {
     state.put("issued", pool.reservationsIssued());
     ArrayNode reservations = state.putArray("reservations");
     for (Reservation reservation : pool.reservations().values()) {
+      // [number, orderId, units] then, only when known, region and channel (a null region when only the channel is)
       ArrayNode entry = reservations.addArray();
       entry.add(Ids.parseReservation(reservation.reservationId()).orElseThrow().number());
       entry.add(reservation.orderId());
       entry.add(reservation.units());
+      if (reservation.region() != null || reservation.channel() != null) {
+        entry.add(reservation.region());
+      }
+      if (reservation.channel() != null) {
+        entry.add(reservation.channel().wireName());
+      }
     }
     return write(state);
   }
@@ -143,7 +197,9 @@ public final class StoredForm {
     long reserved = 0;
     for (JsonNode entry : field(state, "reservations")) {
       String reservationId = Ids.reservationId(poolId, whole(entry, 0));
-      Reservation reservation = new Reservation(reservationId, text(entry, 1), integer(entry, 2));
+      String region = entry.size() > 3 && !entry.get(3).isNull() ? text(entry, 3) : null;
+      Channel channel = entry.size() > 4 ? channel(text(entry, 4), entry) : null;
+      Reservation reservation = new Reservation(reservationId, text(entry, 1), integer(entry, 2), region, channel);
       reservations = reservations.plus(reservationId, reservation);
       orders = orders.plus(reservation.orderId(), reservationId);
       reserved += reservation.units();
@@ -154,10 +210,10 @@ public final class StoredForm {
         strings(field(state, "regions")), whole(state, "issued"), reservations, orders);
   }
 
-  /** Every stored event type name; a test checks that each one decodes. */
+  /** Every stored event type name this release reads, old versions included; a test checks that each decodes. */
   public static List<String> eventTypes() {
-    return List.of(POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED,
-        RESERVATION_RELEASED);
+    return List.of(POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED_V1,
+        CAPACITY_RESERVED, RESERVATION_RELEASED_V1, RESERVATION_RELEASED);
   }
 
   private static ObjectNode slot(Slot slot) {
@@ -169,6 +225,25 @@ public final class StoredForm {
 
   private static Slot slot(JsonNode node) {
     return new Slot(Instant.parse(text(node, "start")), Instant.parse(text(node, "end")));
+  }
+
+  /** A field every payload of its version has, which may be {@code null} (not known). */
+  private static String optionalText(JsonNode node, String name) {
+    if (!node.has(name)) {
+      throw new IllegalStateException("stored JSON lacks '" + name + "': " + node);
+    }
+    JsonNode value = node.get(name);
+    return value.isNull() ? null : text(node, name);
+  }
+
+  private static Channel channel(JsonNode node) {
+    String name = optionalText(node, "channel");
+    return name == null ? null : channel(name, node);
+  }
+
+  private static Channel channel(String name, JsonNode node) {
+    return Channel.fromWireName(name)
+        .orElseThrow(() -> new IllegalStateException("stored JSON has an unknown channel: " + node));
   }
 
   private static List<String> strings(JsonNode array) {

@@ -25,13 +25,20 @@ public final class Views {
         .put("version", version);
   }
 
+  /** A reservation; its region and channel appear only when they are known. */
   public static JsonObject reservation(Pool pool, Reservation reservation) {
-    return new JsonObject()
+    JsonObject view = new JsonObject()
         .put("reservationId", reservation.reservationId())
         .put("poolId", pool.poolId())
         .put("orderId", reservation.orderId())
-        .put("units", reservation.units())
-        .put("remaining", pool.remaining());
+        .put("units", reservation.units());
+    if (reservation.region() != null) {
+      view.put("region", reservation.region());
+    }
+    if (reservation.channel() != null) {
+      view.put("channel", reservation.channel().wireName());
+    }
+    return view.put("remaining", pool.remaining());
   }
 
   public static JsonObject released(String reservationId) {

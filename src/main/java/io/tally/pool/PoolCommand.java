@@ -56,7 +56,12 @@ public sealed interface PoolCommand {
     }
   }
 
-  record Reserve(String poolId, String orderId, int units) implements PoolCommand {
+  /**
+   * @param region the order's region, which must be one the pool serves; {@code null} when the storefront does not
+   *     say
+   * @param channel how the order is fulfilled; {@code null} when the storefront does not say
+   */
+  record Reserve(String poolId, String orderId, int units, String region, Channel channel) implements PoolCommand {
     public Reserve {
       requirePoolId(poolId);
       if (!Ids.isOrderId(orderId)) {
@@ -66,6 +71,14 @@ public sealed interface PoolCommand {
       if (units < 1 || units > MAX_UNITS) {
         throw new InvalidCommand("invalid_units", "units must be an integer from 1 to " + MAX_UNITS);
       }
+      if (region != null && !Ids.isRegion(region)) {
+        throw new InvalidCommand("invalid_region", Ids.REGION_RULE);
+      }
+    }
+
+    /** A reservation that does not say its order's region or channel. */
+    public Reserve(String poolId, String orderId, int units) {
+      this(poolId, orderId, units, null, null);
     }
   }
 

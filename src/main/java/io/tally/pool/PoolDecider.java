@@ -45,8 +45,8 @@ public final class PoolDecider {
       case CapacityChanged changed -> pool.withCapacity(changed.capacity());
       case PoolClosed closed -> pool.withStatus(PoolStatus.CLOSED);
       case PoolReopened reopened -> pool.withStatus(PoolStatus.OPEN);
-      case CapacityReserved reserved -> pool.withReservation(
-          new Reservation(reserved.reservationId(), reserved.orderId(), reserved.units()),
+      case CapacityReserved reserved -> pool.withReservation(new Reservation(reserved.reservationId(),
+              reserved.orderId(), reserved.units(), reserved.region(), reserved.channel()),
           Ids.parseReservation(reserved.reservationId()).map(Ids.ReservationNumber::number).orElse(0L));
       case ReservationReleased released -> pool.withoutReservation(released.reservationId());
     };
@@ -80,6 +80,9 @@ public final class PoolDecider {
   }
 
   private static Decision reserve(Pool pool, Reserve reserve) {
+    if (reserve.region() != null && !pool.regions().contains(reserve.region())) {
+      return Decision.reject(Rejection.regionNotServed(pool.poolId(), reserve.region()));
+    }
     if (pool.reservationOf(reserve.orderId()).isPresent()) {
       return Decision.accept(); // a retried order gets its existing reservation, even once the pool has closed
     }
@@ -90,7 +93,8 @@ public final class PoolDecider {
       return Decision.reject(Rejection.capacityExhausted(pool.poolId(), pool.remaining(), reserve.units()));
     }
     String reservationId = Ids.reservationId(pool.poolId(), pool.reservationsIssued() + 1);
-    return Decision.accept(new CapacityReserved(reservationId, reserve.orderId(), reserve.units()));
+    return Decision.accept(new CapacityReserved(reservationId, reserve.orderId(), reserve.units(), reserve.region(),
+        reserve.channel()));
   }
 
   private static Decision release(Pool pool, Release release) {
@@ -99,7 +103,7 @@ public final class PoolDecider {
     }
     Reservation live = pool.reservations().get(release.reservationId());
     if (live != null) {
-      return Decision.accept(new ReservationReleased(live.reservationId(), live.units()));
+      return Decision.accept(new ReservationReleased(live.reservationId(), live.units(), live.region()));
     }
     if (release.number() <= pool.reservationsIssued()) {
       return Decision.accept(); // releasing twice releases once

@@ -21,6 +21,7 @@ public record Rejection(String code, Kind kind, String message) {
   public static final String POOL_CLOSED = "pool_closed";
   public static final String CAPACITY_EXHAUSTED = "capacity_exhausted";
   public static final String RESERVATION_NOT_FOUND = "reservation_not_found";
+  public static final String INVALID_REGION = "invalid_region";
 
   public static Rejection invalid(String code, String message) {
     return new Rejection(code, Kind.INVALID, message);
@@ -41,6 +42,10 @@ public record Rejection(String code, Kind kind, String message) {
   static Rejection capacityExhausted(String poolId, long remaining, int units) {
     return new Rejection(CAPACITY_EXHAUSTED, Kind.CONFLICT,
         "pool '" + poolId + "' has " + remaining + " units left, " + units + " requested");
+  }
+
+  static Rejection regionNotServed(String poolId, String region) {
+    return new Rejection(INVALID_REGION, Kind.INVALID, "pool '" + poolId + "' does not serve region '" + region + "'");
   }
 
   static Rejection reservationNotFound(String reservationId) {

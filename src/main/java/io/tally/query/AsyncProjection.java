@@ -12,8 +12,17 @@ import java.util.List;
  */
 public interface AsyncProjection {
 
-  /** The projection's name, also its checkpoint's key. */
+  /** The projection's name, as operators see it (status, rebuild). */
   String name();
+
+  /**
+   * The key of its checkpoint and of its runner's lock. A projection whose tables change shape gets a new key with
+   * its new tables, so it builds itself from the start of the feed beside the old one while nodes of the previous
+   * release still run that.
+   */
+  default String checkpoint() {
+    return name();
+  }
 
   /** Applies events, in feed order, inside the runner's transaction. */
   Future<Void> apply(SqlConnection conn, List<FeedEvent> events);

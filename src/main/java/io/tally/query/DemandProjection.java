@@ -21,35 +21,41 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Demand per region per day: how many reservations (and units) were made and released on pools serving each
- * region, by the day their slot starts (UTC). A reservation on a pool that serves several regions counts for each
- * of them. Each batch is folded in memory and written with two statements.
+ * Demand per region per day: how many reservations (and units) were made and released in each region, by the day
+ * their pool's slot starts (UTC). Each reservation counts once: in the region it records, else in its pool's region
+ * when the pool serves only one, else under {@link #REGION_UNKNOWN} (reservations made before reservations recorded
+ * their region). A release counts where its reservation did. Each batch is folded in memory and written with two
+ * statements.
  */
 public final class DemandProjection implements AsyncProjection {
 
   public static final String NAME = "demand";
+  /** The region key of reservations whose region is not known; never a region, which is never blank. */
+  public static final String REGION_UNKNOWN = "";
+  /** The checkpoint of this schema of the projection (V4), beside the first schema's {@code demand}. */
+  private static final String CHECKPOINT = "demand.v2";
 
   private static final String REMEMBER_POOLS = """
-      INSERT INTO demand_pools (pool_id, day, regions)
+      INSERT INTO demand_v2_pools (pool_id, day, regions)
       SELECT p, d::date, ARRAY(SELECT jsonb_array_elements_text(r::jsonb))
         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, d, r)
       ON CONFLICT (pool_id) DO NOTHING""";
 
   private static final String KNOWN_POOLS = """
       SELECT pool_id, day, regions
-        FROM demand_pools
+        FROM demand_v2_pools
        WHERE pool_id = ANY($1::text[])""";
 
   private static final String ADD = """
-      INSERT INTO demand_daily (region, day, reservations, units, releases, released_units)
+      INSERT INTO demand_v2_daily (region, day, reservations, units, releases, released_units)
       SELECT g, d::date, r, u, x, xu
         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
              AS v(g, d, r, u, x, xu)
       ON CONFLICT (region, day) DO UPDATE
-         SET reservations = demand_daily.reservations + EXCLUDED.reservations,
-             units = demand_daily.units + EXCLUDED.units,
-             releases = demand_daily.releases + EXCLUDED.releases,
-             released_units = demand_daily.released_units + EXCLUDED.released_units""";
+         SET reservations = demand_v2_daily.reservations + EXCLUDED.reservations,
+             units = demand_v2_daily.units + EXCLUDED.units,
+             releases = demand_v2_daily.releases + EXCLUDED.releases,
+             released_units = demand_v2_daily.released_units + EXCLUDED.released_units""";
 
   private record PoolPlace(LocalDate day, List<String> regions) {
   }
@@ -60,8 +66,21 @@ public final class DemandProjection implements AsyncProjection {
   }
 
   @Override
+  public String checkpoint() {
+    return CHECKPOINT;
+  }
+
+  @Override
   public Future<Void> reset(SqlConnection conn) {
-    return conn.query("TRUNCATE demand_daily, demand_pools").execute().mapEmpty();
+    return conn.query("TRUNCATE demand_v2_daily, demand_v2_pools").execute().mapEmpty();
+  }
+
+  /** Where a reservation is counted: its own region, its pool's only region, or {@link #REGION_UNKNOWN}. */
+  public static String regionOf(String recorded, List<String> poolRegions) {
+    if (recorded != null) {
+      return recorded;
+    }
+    return poolRegions.size() == 1 ? poolRegions.getFirst() : REGION_UNKNOWN;
   }
 
   @Override
@@ -125,19 +144,24 @@ public final class DemandProjection implements AsyncProjection {
       if (place == null) {
         continue;
       }
-      long[] delta = switch (events.get(i)) {
-        case CapacityReserved reserved -> new long[] {1, reserved.units(), 0, 0};
-        case ReservationReleased released -> new long[] {0, 0, 1, released.units()};
-        default -> null;
-      };
-      if (delta == null) {
-        continue;
-      }
-      for (String region : place.regions()) {
-        long[] sum = totals.computeIfAbsent(region + '\n' + place.day(), key -> new long[4]);
-        for (int k = 0; k < 4; k++) {
-          sum[k] += delta[k];
+      String region;
+      long[] delta;
+      switch (events.get(i)) {
+        case CapacityReserved reserved -> {
+          region = regionOf(reserved.region(), place.regions());
+          delta = new long[] {1, reserved.units(), 0, 0};
         }
+        case ReservationReleased released -> {
+          region = regionOf(released.region(), place.regions());
+          delta = new long[] {0, 0, 1, released.units()};
+        }
+        default -> {
+          continue;
+        }
+      }
+      long[] sum = totals.computeIfAbsent(region + '\n' + place.day(), key -> new long[4]);
+      for (int k = 0; k < 4; k++) {
+        sum[k] += delta[k];
       }
     }
     return totals;

@@ -4,6 +4,7 @@ import io.tally.contract.Addresses;
 import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
 import io.tally.contract.StoredForm;
+import io.tally.contract.UnreadableEvent;
 import io.tally.contract.Views;
 import io.tally.journal.FeedEvent;
 import io.tally.journal.FeedPosition;
@@ -58,6 +59,10 @@ public final class JournalReads extends VerticleBase {
   private static Refusal refusal(JsonObject query, Throwable failure) {
     if (failure instanceof Refusal refusal) {
       return refusal;
+    }
+    if (failure instanceof UnreadableEvent unreadable) {
+      log.error("Journal read {} refused: {}", query.getString("kind"), unreadable.getMessage());
+      return Refusal.unreadable(unreadable);
     }
     log.warn("Journal read {} failed: {}", query.getString("kind"), failure.toString());
     return Refusal.unavailable("the journal could not be read; retry");

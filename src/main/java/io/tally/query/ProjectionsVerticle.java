@@ -3,6 +3,7 @@ package io.tally.query;
 import io.tally.contract.Addresses;
 import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
+import io.tally.contract.UnreadableEvent;
 import io.tally.journal.FeedEvent;
 import io.tally.journal.FeedPosition;
 import io.tally.journal.JournalReader;
@@ -46,23 +47,27 @@ public final class ProjectionsVerticle extends VerticleBase {
       VALUES ($1, '0', 0)
       ON CONFLICT (name) DO NOTHING""";
   private static final String READ_CHECKPOINT = """
-      SELECT tx_id::text AS tx, position
+      SELECT tx_id::text AS tx, position, last_failure
         FROM checkpoints
        WHERE name = $1""";
   private static final String MOVE_CHECKPOINT = """
       UPDATE checkpoints
-         SET tx_id = $2::text::xid8, position = $3
+         SET tx_id = $2::text::xid8, position = $3, last_failure = NULL
        WHERE name = $1 AND tx_id = $4::text::xid8 AND position = $5""";
+  private static final String RECORD_FAILURE = """
+      UPDATE checkpoints
+         SET last_failure = $2
+       WHERE name = $1""";
   private static final String RESET_CHECKPOINT = """
       UPDATE checkpoints
-         SET tx_id = '0', position = 0
+         SET tx_id = '0', position = 0, last_failure = NULL
        WHERE name = $1""";
   private static final String BEHIND = """
       SELECT (SELECT count(*) FROM events) AS total,
              (SELECT count(*) FROM events WHERE (tx_id, position) > ($1::text::xid8, $2)) AS behind""";
   private static final String DEMAND = """
       SELECT day, reservations, units, releases, released_units
-        FROM demand_daily
+        FROM demand_v2_daily
        WHERE region = $1 AND day >= $2 AND day < $3
        ORDER BY day""";
 
@@ -84,7 +89,7 @@ public final class ProjectionsVerticle extends VerticleBase {
   public Future<?> start() {
     List<Future<?>> ready = new ArrayList<>();
     for (AsyncProjection projection : projections) {
-      ready.add(sql.preparedQuery(ENSURE_CHECKPOINT).execute(Tuple.of(projection.name()))
+      ready.add(sql.preparedQuery(ENSURE_CHECKPOINT).execute(Tuple.of(projection.checkpoint()))
           .onSuccess(ensured -> {
             Runner runner = new Runner(projection);
             runners.add(runner);
@@ -122,19 +127,27 @@ public final class ProjectionsVerticle extends VerticleBase {
     }).onSuccess(message::reply);
   }
 
-  /** Where each projection stands: its checkpoint and how many events of the journal it has yet to apply. */
+  /**
+   * Where each projection stands: its checkpoint, how many events of the journal it has yet to apply, and why its
+   * last batch failed if it did (the projection does not move past an event it cannot apply).
+   */
   private Future<JsonObject> status() {
     List<Future<JsonObject>> each = new ArrayList<>();
     for (AsyncProjection projection : projections) {
-      each.add(checkpoint(sql, projection.name()).compose(at -> sql.preparedQuery(BEHIND)
-          .execute(Tuple.of(at.txId(), at.position())).map(rows -> {
-            Row row = rows.iterator().next();
-            long total = row.getLong("total");
-            long behind = row.getLong("behind");
-            return new JsonObject().put("name", projection.name()).put("checkpoint", at.toString())
-                .put("events", total).put("behind", behind)
-                .put("progress", total == 0 ? 1.0 : Math.round(1000.0 * (total - behind) / total) / 1000.0);
-          })));
+      each.add(sql.preparedQuery(READ_CHECKPOINT).execute(Tuple.of(projection.checkpoint())).compose(rows -> {
+        Row checkpoint = rows.iterator().next();
+        FeedPosition at = new FeedPosition(checkpoint.getString("tx"), checkpoint.getLong("position"));
+        String failure = checkpoint.getString("last_failure");
+        return sql.preparedQuery(BEHIND).execute(Tuple.of(at.txId(), at.position())).map(counts -> {
+          Row row = counts.iterator().next();
+          long total = row.getLong("total");
+          long behind = row.getLong("behind");
+          JsonObject status = new JsonObject().put("name", projection.name()).put("checkpoint", at.toString())
+              .put("events", total).put("behind", behind)
+              .put("progress", total == 0 ? 1.0 : Math.round(1000.0 * (total - behind) / total) / 1000.0);
+          return failure == null ? status : status.put("failure", failure);
+        });
+      }));
     }
     return Future.all(each).map(all -> new JsonObject().put("projections", new JsonArray(all.list())));
   }
@@ -146,16 +159,18 @@ public final class ProjectionsVerticle extends VerticleBase {
       return Future.failedFuture(Refusal.notFound("projection_not_found", "no projection named '" + name + "'"));
     }
     return sql.withTransaction(conn -> projection.reset(conn)
-            .compose(emptied -> conn.preparedQuery(RESET_CHECKPOINT).execute(Tuple.of(name))))
+            .compose(emptied -> conn.preparedQuery(RESET_CHECKPOINT).execute(Tuple.of(projection.checkpoint()))))
         .onSuccess(reset -> log.info("Projection {} emptied; rebuilding from the start of the feed", name))
         .compose(reset -> status())
         .map(all -> all.getJsonArray("projections").stream().map(JsonObject.class::cast)
             .filter(p -> p.getString("name").equals(name)).findFirst().orElseThrow().put("rebuilding", true));
   }
 
+  /** Demand for one region, or with {@code regionUnknown} for the reservations whose region is not known. */
   private Future<JsonObject> demand(JsonObject request) {
-    String region = request.getString("region");
-    if (!Ids.isRegion(region)) {
+    boolean unknown = request.getBoolean("regionUnknown", false);
+    String region = unknown ? DemandProjection.REGION_UNKNOWN : request.getString("region");
+    if (!unknown && !Ids.isRegion(region)) {
       return Future.failedFuture(Refusal.invalid("invalid_region", Ids.REGION_RULE));
     }
     LocalDate from;
@@ -176,7 +191,9 @@ public final class ProjectionsVerticle extends VerticleBase {
             .put("reservations", row.getLong("reservations")).put("units", row.getLong("units"))
             .put("releases", row.getLong("releases")).put("releasedUnits", row.getLong("released_units")));
       }
-      return new JsonObject().put("region", region).put("days", days);
+      JsonObject report = unknown ? new JsonObject().put("regionUnknown", true)
+          : new JsonObject().put("region", region);
+      return report.put("days", days);
     });
   }
 
@@ -194,11 +211,12 @@ public final class ProjectionsVerticle extends VerticleBase {
     private SqlConnection conn;
     private long applied;
     private long lastLog = System.nanoTime();
+    private String lastFailure;
 
     Runner(AsyncProjection projection) {
       this.projection = projection;
       CRC32 crc = new CRC32();
-      crc.update(("tally.projection." + projection.name()).getBytes(StandardCharsets.UTF_8));
+      crc.update(("tally.projection." + projection.checkpoint()).getBytes(StandardCharsets.UTF_8));
       this.lockKey = crc.getValue();
     }
 
@@ -262,10 +280,9 @@ public final class ProjectionsVerticle extends VerticleBase {
       if (connection == null) {
         return;
       }
-      checkpoint(connection, projection.name())
+      checkpoint(connection, projection.checkpoint())
           .compose(from -> journal.feed(from, BATCH).compose(events -> apply(connection, from, events)))
-          .onFailure(failure -> log.warn("Projection {} could not apply a batch: {}", projection.name(),
-              failure.toString()))
+          .onFailure(this::failed)
           .otherwise(0)
           .onSuccess(applied -> {
             if (stopping) {
@@ -278,18 +295,31 @@ public final class ProjectionsVerticle extends VerticleBase {
           });
     }
 
+    /** Says why the batch was not applied, in the log and in the checkpoint's row for every node's status. */
+    private void failed(Throwable failure) {
+      String reason = failure instanceof UnreadableEvent ? failure.getMessage() : failure.toString();
+      if (!reason.equals(lastFailure)) {
+        log.warn("Projection {} could not apply a batch, and retries it: {}", projection.name(), reason);
+        lastFailure = reason;
+      }
+      sql.preparedQuery(RECORD_FAILURE).execute(Tuple.of(projection.checkpoint(), reason));
+    }
+
     private Future<Integer> apply(SqlConnection connection, FeedPosition from, List<FeedEvent> events) {
       if (events.isEmpty()) {
         return Future.succeededFuture(0);
       }
       FeedPosition to = events.getLast().position();
-      return connection.begin().compose(tx -> projection.apply(connection, events)
+      // a projection that throws (an event it cannot read) fails the future, so the transaction is rolled back
+      return connection.begin().compose(tx -> Future.succeededFuture()
+          .compose(begun -> projection.apply(connection, events))
           .compose(done -> connection.preparedQuery(MOVE_CHECKPOINT)
-              .execute(Tuple.of(projection.name(), to.txId(), to.position(), from.txId(), from.position())))
+              .execute(Tuple.of(projection.checkpoint(), to.txId(), to.position(), from.txId(), from.position())))
           .compose(moved -> moved.rowCount() == 1 ? tx.commit()
               : tx.rollback().compose(v -> Future.failedFuture("the checkpoint moved (a rebuild?)")))
           .recover(failure -> tx.rollback().transform(v -> Future.failedFuture(failure))))
           .map(committed -> {
+            lastFailure = null;
             applied += events.size();
             if (System.nanoTime() - lastLog > PROGRESS_LOG.toNanos()) {
               lastLog = System.nanoTime();

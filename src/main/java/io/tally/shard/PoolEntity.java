@@ -3,8 +3,10 @@ package io.tally.shard;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.contract.PoolRequest;
+import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
 import io.tally.contract.StoredForm;
+import io.tally.contract.UnreadableEvent;
 import io.tally.journal.Journal;
 import io.tally.journal.NewEvent;
 import io.tally.journal.StreamAppend;
@@ -20,7 +22,6 @@ import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.Rejection;
-import io.tally.pool.Reservation;
 import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -165,6 +166,13 @@ final class PoolEntity {
         })
         .onFailure(failure -> {
           busy = false;
+          if (failure instanceof UnreadableEvent unreadable) {
+            // never replayed without the event: the pool is refused until a node that reads it owns it
+            log.error("Pool {} is refused: {}", poolId, unreadable.getMessage());
+            failQueued(() -> Reply.refused(Refusal.unreadable(unreadable)));
+            forget.accept(this);
+            return;
+          }
           log.warn("Could not load pool {}: {}", poolId, failure.toString());
           abandon();
         });
@@ -286,7 +294,7 @@ final class PoolEntity {
       case ChangePool change -> Reply.pool(pool, newVersion);
       case Reserve reserve -> {
         if (!events.isEmpty() && events.getFirst() instanceof CapacityReserved reserved) {
-          yield Reply.reserved(pool, new Reservation(reserved.reservationId(), reserved.orderId(), reserved.units()));
+          yield Reply.reserved(pool, pool.reservation(reserved.reservationId()).orElseThrow());
         }
         // a repeated orderId gets the reservation it already holds
         yield Reply.alreadyReserved(pool, pool.reservationOf(reserve.orderId()).orElseThrow());

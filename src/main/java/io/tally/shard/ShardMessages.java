@@ -4,6 +4,7 @@ import io.tally.contract.ByReference;
 import io.tally.contract.PoolRequest;
 import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
+import io.tally.pool.Channel;
 import io.tally.pool.InvalidCommand;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
@@ -37,6 +38,10 @@ public final class ShardMessages {
    * Reservations and releases, nearly every request, cross the wire in a compact binary form (their fields,
    * length-prefixed); the rest as the contract's JSON. Either way the command is built, and so validated, again on
    * arrival: a request from another process is input like any other.
+   *
+   * <p>A reservation's region and channel, when given, follow its units at the end of the message, where a node of
+   * the first release, which reads no further than the units, does not see them: it reserves with the region
+   * unknown rather than refusing the request during a rolling upgrade.
    */
   static final class EnvelopeCodec extends ByReference<Envelope> {
     private static final byte JSON = 0;
@@ -55,6 +60,10 @@ public final class ShardMessages {
           appendText(buffer, reserve.poolId());
           appendText(buffer, reserve.orderId());
           buffer.appendInt(reserve.units());
+          if (reserve.region() != null || reserve.channel() != null) {
+            appendText(buffer, reserve.region() == null ? "" : reserve.region());
+            appendText(buffer, reserve.channel() == null ? "" : reserve.channel().wireName());
+          }
         }
         case PoolRequest.Decide(Release release) -> {
           buffer.appendByte(RELEASE);
@@ -86,7 +95,19 @@ public final class ShardMessages {
           at += 4 + buffer.getInt(at);
           String orderId = text(buffer, at);
           at += 4 + buffer.getInt(at);
-          yield new Envelope(new PoolRequest.Decide(new Reserve(poolId, orderId, buffer.getInt(at))), null);
+          int units = buffer.getInt(at);
+          at += 4;
+          String region = null;
+          Channel channel = null;
+          if (at < buffer.length()) { // the message's body is the last thing in the buffer
+            region = text(buffer, at);
+            at += 4 + buffer.getInt(at);
+            String channelName = text(buffer, at);
+            region = region.isEmpty() ? null : region;
+            channel = channelName.isEmpty() ? null : Channel.fromWireName(channelName)
+                .orElseThrow(() -> new InvalidCommand("invalid_channel", "channel must be \"delivery\" or \"pickup\""));
+          }
+          yield new Envelope(new PoolRequest.Decide(new Reserve(poolId, orderId, units, region, channel)), null);
         }
         case RELEASE -> new Envelope(new PoolRequest.Decide(new Release(text(buffer, at))), null);
         case JSON -> {

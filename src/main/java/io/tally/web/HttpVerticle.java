@@ -179,15 +179,27 @@ public final class HttpVerticle extends VerticleBase {
         .put("limit", limit));
   }
 
+  /** Demand for {@code region}, or with {@code regionUnknown=true} for reservations whose region is not known. */
   private void demand(RoutingContext ctx) {
     JsonObject query = new JsonObject().put("kind", "demand");
-    for (String name : List.of("region", "from", "to")) {
+    String unknown = ctx.queryParams().get("regionUnknown");
+    if (unknown != null && !unknown.equals("true")) {
+      throw Refusal.invalid("invalid_region", "regionUnknown may only be true");
+    }
+    List<String> required = unknown == null ? List.of("region", "from", "to") : List.of("from", "to");
+    for (String name : required) {
       String value = ctx.queryParams().get(name);
       if (value == null) {
-        throw Refusal.invalid("invalid_" + (name.equals("region") ? "region" : "window"),
-            "region, from and to are required, e.g. ?region=SW1A&from=2026-12-01&to=2026-12-08");
+        throw Refusal.invalid("invalid_" + (name.equals("region") ? "region" : "window"), "region (or"
+            + " regionUnknown=true), from and to are required, e.g. ?region=SW1A&from=2026-12-01&to=2026-12-08");
       }
       query.put(name, value);
+    }
+    if (unknown != null) {
+      if (ctx.queryParams().get("region") != null) {
+        throw Refusal.invalid("invalid_region", "ask for a region or for regionUnknown=true, not both");
+      }
+      query.put("regionUnknown", true);
     }
     ask(ctx, Addresses.PROJECTIONS, query);
   }

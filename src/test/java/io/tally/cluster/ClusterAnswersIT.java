@@ -136,6 +136,30 @@ class ClusterAnswersIT {
   }
 
   @Test
+  void aReservationsRegionAndChannelReachTheOwnerFromAnotherNode() {
+    String poolId = ThreeNodes.poolOwnedBy("n1", "regional-");
+    Http owner = cluster.http(1, 2);
+    Http other = cluster.http(2, 2);
+    assertEquals(201, owner.post("/pools", Pools.definition(poolId, 5, "2026-12-01T10:00:00Z",
+        "2026-12-01T12:00:00Z", "SW1A", "N1")).status());
+
+    Response reserved = other.post("/pools/" + poolId + "/reservations",
+        Pools.order("regional-1", 2).put("region", "N1").put("channel", "pickup"));
+    assertEquals(201, reserved.status(), reserved.raw());
+    assertEquals("N1", reserved.body().getString("region"));
+    assertEquals("pickup", reserved.body().getString("channel"));
+    Response elsewhere = cluster.http(3, 2).post("/pools/" + poolId + "/reservations",
+        Pools.order("regional-2", 1).put("region", "E2"));
+    assertEquals(400, elsewhere.status());
+    assertEquals("invalid_region", elsewhere.error());
+
+    JsonObject stored = owner.get("/pools/" + poolId + "/events").body().getJsonArray("events").getJsonObject(1);
+    assertEquals("capacity.reserved.v2", stored.getString("type"));
+    assertEquals("N1", stored.getJsonObject("payload").getString("region"));
+    assertEquals("pickup", stored.getJsonObject("payload").getString("channel"));
+  }
+
+  @Test
   void aReservationOnOneNodeIsSeenAndPushedOnAnother() {
     Http first = cluster.http(1, 4);
     Http second = cluster.http(2, 4);

@@ -9,6 +9,7 @@ import io.tally.journal.Migrations;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent;
+import io.tally.support.FirstReleaseJournal;
 import io.tally.support.Http;
 import io.tally.support.JournalReplay;
 import io.tally.support.TestDatabase;
@@ -18,17 +19,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,8 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 class FirstReleaseJournalIT {
 
-  private static final String FIXTURE = "/fixtures/journal-v1/";
-
   private static List<JsonObject> events;
   private static List<JsonObject> answered;
   private static String url;
@@ -54,13 +47,13 @@ class FirstReleaseJournalIT {
 
   @BeforeAll
   static void loadTheFirstReleasesJournal() throws Exception {
-    events = objects("events.json");
-    answered = objects("pools.json");
+    events = FirstReleaseJournal.events();
+    answered = FirstReleaseJournal.answered();
     url = TestDatabase.freshUrl();
     vertx = Vertx.vertx();
     sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     Migrations.apply(sql).await();
-    insertFixture(url);
+    FirstReleaseJournal.insert(url);
     node = TestNode.start(new JsonObject().put("postgres", new JsonObject().put("url", url)));
     http = new Http(node.port());
   }
@@ -75,7 +68,7 @@ class FirstReleaseJournalIT {
 
   @Test
   void everyPoolAnswersAsTheFirstReleaseDid() {
-    assertTrue(objects("snapshots.json").size() > 0, "the fixture has a snapshot written by the release to load from");
+    assertTrue(FirstReleaseJournal.snapshots().size() > 0, "the fixture has a snapshot written by the first release");
     for (JsonObject pool : answered) {
       assertEquals(pool, http.get("/pools/" + pool.getString("poolId")).body());
     }
@@ -92,6 +85,20 @@ class FirstReleaseJournalIT {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> StoredForm.readable(snapshotOf("van-a")));
     assertEquals(vanA, Views.pool(StoredForm.restore(snapshotOf("van-a")), vanA.getLong("version")));
+  }
+
+  @Test
+  void theFirstReleasesOwnSnapshotIsOfTheOldStateVersionAndIsReplaced() {
+    JsonObject depotC = answered.stream().filter(pool -> pool.getString("poolId").equals("depot-c")).findFirst()
+        .orElseThrow();
+    JsonObject written = FirstReleaseJournal.snapshots().stream()
+        .filter(row -> row.getString("streamId").equals("depot-c")).findFirst().orElseThrow();
+    assertEquals(1, new JsonObject(written.getString("state")).getInteger("v"));
+
+    assertEquals(depotC, http.get("/pools/depot-c").body());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> StoredForm.readable(snapshotOf("depot-c")));
+    assertEquals(depotC, Views.pool(StoredForm.restore(snapshotOf("depot-c")), depotC.getLong("version")));
   }
 
   private static String snapshotOf(String poolId) {
@@ -157,75 +164,16 @@ class FirstReleaseJournalIT {
   }
 
   @Test
-  void theDemandProjectionCountsTheOldRows() throws Exception {
-    for (String region : List.of("SW1A", "N1", "E2")) {
+  void theDemandReportCountsOldReservationsOnceEachUnderRegionUnknownUnlessThePoolServesOneRegion() throws Exception {
+    // van-b serves only N1, so its reservations are N1's; van-a and depot-c serve several regions
+    assertTrue(!JournalReplay.demand(url, "N1").isEmpty());
+    assertTrue(JournalReplay.demand(url, "SW1A").isEmpty());
+    assertTrue(!JournalReplay.demand(url, JournalReplay.REGION_UNKNOWN).isEmpty());
+    for (String region : List.of("SW1A", "SW1B", "N1", "E2", JournalReplay.REGION_UNKNOWN)) {
       JsonArray expected = JournalReplay.demand(url, region);
-      assertTrue(!expected.isEmpty(), region);
-      String query = "/reports/demand?region=" + region + "&from=2026-11-01&to=2027-01-01";
+      String query = "/reports/demand?" + (region.isEmpty() ? "regionUnknown=true" : "region=" + region)
+          + "&from=2026-11-01&to=2027-01-01";
       await().atMost(Duration.ofSeconds(30)).until(() -> http.get(query).body().getJsonArray("days").equals(expected));
-    }
-  }
-
-  /** The rows inserted as they were stored: types, payloads, metadata and times; in their feed order. */
-  private static void insertFixture(String url) throws Exception {
-    try (Connection conn = TestDatabase.connect(url)) {
-      conn.setAutoCommit(false);
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO events (stream_id, seq, type, payload, "
-          + "metadata, recorded_at) VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::timestamptz)")) {
-        for (JsonObject row : events) {
-          insert.setString(1, row.getString("streamId"));
-          insert.setLong(2, row.getLong("seq"));
-          insert.setString(3, row.getString("type"));
-          insert.setString(4, row.getString("payload"));
-          insert.setString(5, row.getString("metadata"));
-          insert.setString(6, row.getString("recordedAt"));
-          insert.addBatch();
-        }
-        insert.executeBatch();
-      }
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO snapshots (stream_id, seq, state, taken_at) "
-          + "VALUES (?, ?, ?::jsonb, ?::timestamptz)")) {
-        List<JsonObject> snapshots = new ArrayList<>(objects("snapshots.json"));
-        snapshots.addAll(objects("stale-snapshot.json"));
-        for (JsonObject row : snapshots) {
-          insert.setString(1, row.getString("streamId"));
-          insert.setLong(2, row.getLong("seq"));
-          insert.setString(3, row.getString("state"));
-          insert.setString(4, row.getString("takenAt"));
-          insert.addBatch();
-        }
-        insert.executeBatch();
-      }
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO pool_view (pool_id, seq, capacity, "
-          + "reserved, status, slot_start, slot_end, regions) VALUES (?, ?, ?, ?, ?, ?::timestamptz, "
-          + "?::timestamptz, ?::text[])")) {
-        for (JsonObject row : objects("pool_view.json")) {
-          insert.setString(1, row.getString("poolId"));
-          insert.setLong(2, row.getLong("seq"));
-          insert.setInt(3, row.getInteger("capacity"));
-          insert.setLong(4, row.getLong("reserved"));
-          insert.setString(5, row.getString("status"));
-          insert.setString(6, row.getString("slotStart"));
-          insert.setString(7, row.getString("slotEnd"));
-          insert.setString(8, row.getJsonArray("regions").stream().map(String.class::cast)
-              .collect(Collectors.joining(",", "{", "}")));
-          insert.addBatch();
-        }
-        insert.executeBatch();
-      }
-      conn.commit();
-    }
-  }
-
-  private static List<JsonObject> objects(String file) {
-    try (InputStream in = FirstReleaseJournalIT.class.getResourceAsStream(FIXTURE + file)) {
-      if (in == null) {
-        throw new IllegalStateException("no fixture " + FIXTURE + file);
-      }
-      return new JsonArray(new String(in.readAllBytes(), StandardCharsets.UTF_8)).stream()
-          .map(JsonObject.class::cast).toList();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

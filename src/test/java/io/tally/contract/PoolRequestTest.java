@@ -3,6 +3,7 @@ package io.tally.contract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tally.pool.Channel;
 import io.tally.pool.PoolCommand.ChangePool;
 import io.tally.pool.PoolCommand.DefinePool;
 import io.tally.pool.PoolCommand.Release;
@@ -76,6 +77,16 @@ class PoolRequestTest {
   void aReserveRequestBecomesReserve() {
     assertEquals(new PoolRequest.Decide(new Reserve("p", "order-1001", 3)),
         parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"order-1001\", \"units\": 3}"));
+  }
+
+  @Test
+  void aReserveRequestMayNameTheOrdersRegionAndChannel() {
+    assertEquals(new PoolRequest.Decide(new Reserve("p", "o1", 2, "SW1A 1", Channel.PICKUP)),
+        parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"o1\", \"units\": 2,"
+            + " \"region\": \"SW1A 1\", \"channel\": \"pickup\"}"));
+    assertEquals(new PoolRequest.Decide(new Reserve("p", "o1", 1, null, Channel.DELIVERY)),
+        parse("{\"type\": \"reserve\", \"poolId\": \"p\", \"orderId\": \"o1\", \"region\": null,"
+            + " \"channel\": \"delivery\"}"));
   }
 
   @Test
@@ -164,6 +175,10 @@ class PoolRequestTest {
       {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 10001}   | invalid_units
       {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 1e12}    | invalid_units
       {"type": "reserve", "poolId": "p", "orderId": "o1", "units": 4294967297} | invalid_units
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "region": 7}      | invalid_region
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "region": ""}     | invalid_region
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "channel": "van"} | invalid_channel
+      {"type": "reserve", "poolId": "p", "orderId": "o1", "channel": true}  | invalid_channel
       {"type": "release"}                                                   | invalid_reservation_id
       {"type": "release", "reservationId": 7}                               | invalid_reservation_id
       {"type": "release", "reservationId": "p~01"}                          | invalid_reservation_id

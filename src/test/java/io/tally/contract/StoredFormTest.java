@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.journal.NewEvent;
 import io.tally.journal.RecordedEvent;
+import io.tally.pool.Channel;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent.CapacityChanged;
@@ -48,7 +49,7 @@ class StoredFormTest {
       Instant.parse("2026-12-01T12:00:00Z"));
   private static final List<String> REGIONS = List.of("SW1A 1", "SW1A 2");
 
-  /** The events of {@code fixtures/events-v1.jsonl}, line by line. */
+  /** The events of {@code fixtures/events-v1.jsonl}, line by line: rows as the first release wrote them. */
   private static final List<PoolEvent> FIXTURE_EVENTS = List.of(
       new PoolDefined(POOL, 40, SLOT, REGIONS),
       new CapacityReserved(POOL + "~1", "order-1001", 3),
@@ -56,6 +57,12 @@ class StoredFormTest {
       new PoolClosed(),
       new ReservationReleased(POOL + "~1", 3),
       new PoolReopened());
+
+  /** The events of {@code fixtures/events-v2.jsonl}: reservations that know their region or channel. */
+  private static final List<PoolEvent> FIXTURE_V2_EVENTS = List.of(
+      new CapacityReserved(POOL + "~2", "order-1002", 2, "SW1A 2", Channel.DELIVERY),
+      new CapacityReserved(POOL + "~3", "order-1003", 1, null, Channel.PICKUP),
+      new ReservationReleased(POOL + "~2", 2, "SW1A 2"));
 
   private record Row(String type, JsonObject payload) {
   }
@@ -72,7 +79,11 @@ class StoredFormTest {
   }
 
   private static List<Row> fixtureRows() {
-    return resource("fixtures/events-v1.jsonl").lines()
+    return rows("fixtures/events-v1.jsonl");
+  }
+
+  private static List<Row> rows(String path) {
+    return resource(path).lines()
         .filter(line -> !line.isBlank())
         .map(JsonObject::new)
         .map(row -> new Row(row.getString("type"), row.getJsonObject("payload")))
@@ -88,8 +99,17 @@ class StoredFormTest {
   }
 
   @Test
-  void theFixtureHoldsARowOfEveryStoredType() {
-    Set<String> fixtureTypes = fixtureRows().stream().map(Row::type).collect(Collectors.toSet());
+  void storedV2RowsDecodeToTheirEvents() {
+    List<PoolEvent> decoded = rows("fixtures/events-v2.jsonl").stream()
+        .map(row -> StoredForm.decode(row.type(), row.payload().encode()))
+        .toList();
+    assertEquals(FIXTURE_V2_EVENTS, decoded);
+  }
+
+  @Test
+  void theFixturesHoldARowOfEveryStoredType() {
+    Set<String> fixtureTypes = Stream.concat(fixtureRows().stream(), rows("fixtures/events-v2.jsonl").stream())
+        .map(Row::type).collect(Collectors.toSet());
     assertEquals(Set.copyOf(StoredForm.eventTypes()), fixtureTypes);
     assertEquals(StoredForm.eventTypes().size(), Set.copyOf(StoredForm.eventTypes()).size(),
         "a type name is listed twice");
@@ -103,6 +123,24 @@ class StoredFormTest {
       assertEquals(rows.get(i).type(), encoded.type());
       assertEquals(rows.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
     }
+    List<Row> v2 = rows("fixtures/events-v2.jsonl");
+    for (int i = 0; i < v2.size(); i++) {
+      NewEvent encoded = StoredForm.encode(FIXTURE_V2_EVENTS.get(i));
+      assertEquals(v2.get(i).type(), encoded.type());
+      assertEquals(v2.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
+    }
+  }
+
+  @Test
+  void aFactTheFirstVersionHoldsIsStillWrittenInIt() {
+    // so that a node of the previous release can replay the pool during a rolling upgrade
+    assertEquals("capacity.reserved.v1", StoredForm.encode(new CapacityReserved("p~1", "o", 1)).type());
+    assertEquals("reservation.released.v1", StoredForm.encode(new ReservationReleased("p~1", 1)).type());
+    assertEquals("capacity.reserved.v2",
+        StoredForm.encode(new CapacityReserved("p~1", "o", 1, "A", null)).type());
+    assertEquals("capacity.reserved.v2",
+        StoredForm.encode(new CapacityReserved("p~1", "o", 1, null, Channel.PICKUP)).type());
+    assertEquals("reservation.released.v2", StoredForm.encode(new ReservationReleased("p~1", 1, "A")).type());
   }
 
   @Test
@@ -128,7 +166,11 @@ class StoredFormTest {
         new PoolReopened(),
         new CapacityReserved("p~1", "order 1001", 10_000),
         new CapacityReserved("p~987654321", "o\"quoted\"\\slash", 1),
-        new ReservationReleased("p~1", 10_000));
+        new CapacityReserved("p~2", "o2", 2, "région \"ouest\"", Channel.DELIVERY),
+        new CapacityReserved("p~3", "o3", 3, "A", null),
+        new CapacityReserved("p~4", "o4", 4, null, Channel.PICKUP),
+        new ReservationReleased("p~1", 10_000),
+        new ReservationReleased("p~2", 2, "注文"));
   }
 
   @ParameterizedTest
@@ -148,7 +190,7 @@ class StoredFormTest {
 
   @Test
   void anUnknownTypeFailsNamingTheType() {
-    IllegalStateException failure = assertThrows(IllegalStateException.class,
+    UnreadableEvent failure = assertThrows(UnreadableEvent.class,
         () -> StoredForm.decode("capacity.reserved.v0", "{\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1}"));
     assertTrue(failure.getMessage().contains("capacity.reserved.v0"), failure.getMessage());
   }
@@ -160,7 +202,13 @@ class StoredFormTest {
       "capacity.changed.v1 | {}",
       "capacity.changed.v1 | {\"capacity\":1.5}",
       "pool.defined.v1 | {\"poolId\":\"p\",\"capacity\":1,\"regions\":[\"A\"]}",
-      "reservation.released.v1 | {\"reservationId\":null,\"units\":1}"})
+      "reservation.released.v1 | {\"reservationId\":null,\"units\":1}",
+      "capacity.reserved.v2 | {\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1,\"region\":\"A\"}",
+      "capacity.reserved.v2 | {\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1,\"region\":1,\"channel\":null}",
+      "capacity.reserved.v2 | {\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1,\"region\":null,"
+          + "\"channel\":\"van\"}",
+      "reservation.released.v2 | {\"reservationId\":\"p~1\",\"units\":1}",
+      "pool.closed.v1 | []"})
   void aDamagedRowFailsInsteadOfReplayingAsADifferentFact(String type, String payload) {
     assertThrows(IllegalStateException.class, () -> StoredForm.decode(type, payload));
   }
@@ -207,9 +255,33 @@ class StoredFormTest {
     assertTrue(restored.reservations().isEmpty());
   }
 
+  /** The history behind {@code fixtures/snapshot-v2.json}: one reservation of unknown region, two that say more. */
+  private static final List<PoolEvent> SNAPSHOT_V2_HISTORY = List.of(
+      new PoolDefined(POOL, 40, SLOT, REGIONS),
+      new CapacityReserved(POOL + "~1", "order-1001", 3),
+      new CapacityReserved(POOL + "~2", "order-1002", 2, "SW1A 2", Channel.DELIVERY),
+      new CapacityReserved(POOL + "~3", "order-1003", 1, "SW1A 1", Channel.PICKUP),
+      new CapacityReserved(POOL + "~4", "order-1004", 2, "SW1A 2", null),
+      new ReservationReleased(POOL + "~2", 2, "SW1A 2"),
+      new CapacityChanged(35),
+      new PoolClosed());
+
   @Test
   void aStoredSnapshotRestoresThePoolItsHistoryBuilds() {
-    assertEquals(PoolDecider.replay(null, SNAPSHOT_HISTORY), StoredForm.restore(resource("fixtures/snapshot-v1.json")));
+    assertEquals(PoolDecider.replay(null, SNAPSHOT_V2_HISTORY),
+        StoredForm.restore(resource("fixtures/snapshot-v2.json")));
+  }
+
+  @Test
+  void aSnapshotKeepsEachReservationsRegionAndChannel() {
+    Pool pool = PoolDecider.replay(null, SNAPSHOT_V2_HISTORY);
+    Pool restored = StoredForm.restore(StoredForm.snapshot(pool));
+    assertEquals(pool, restored);
+    assertEquals(Optional.of(new Reservation(POOL + "~3", "order-1003", 1, "SW1A 1", Channel.PICKUP)),
+        restored.reservationOf("order-1003"));
+    assertEquals(Optional.of(new Reservation(POOL + "~4", "order-1004", 2, "SW1A 2", null)),
+        restored.reservationOf("order-1004"));
+    assertEquals(Optional.of(new Reservation(POOL + "~1", "order-1001", 3)), restored.reservationOf("order-1001"));
   }
 
   @Test
@@ -217,9 +289,10 @@ class StoredFormTest {
     JsonObject current = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY)));
 
     assertTrue(StoredForm.readable(current.encode()));
-    assertTrue(StoredForm.readable(resource("fixtures/snapshot-v1.json")));
-    assertFalse(StoredForm.readable(current.copy().put("v", 2).encode()), "a newer release's");
-    assertFalse(StoredForm.readable(current.copy().put("v", 0).encode()), "an older one's");
+    assertTrue(StoredForm.readable(resource("fixtures/snapshot-v2.json")));
+    assertFalse(StoredForm.readable(resource("fixtures/snapshot-v1.json")), "the first release's");
+    assertFalse(StoredForm.readable(current.copy().put("v", 3).encode()), "a newer release's");
+    assertFalse(StoredForm.readable(current.copy().put("v", 1).encode()), "an older one's");
     assertFalse(StoredForm.readable(current.copy().put("v", "1").encode()), "a version that is not a number");
     JsonObject unversioned = current.copy();
     unversioned.remove("v");
@@ -228,9 +301,10 @@ class StoredFormTest {
 
   @Test
   void aSnapshotOfAnUnknownVersionIsRefused() {
-    String future = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY))).put("v", 2)
+    String future = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY))).put("v", 3)
         .encode();
     IllegalStateException failure = assertThrows(IllegalStateException.class, () -> StoredForm.restore(future));
-    assertTrue(failure.getMessage().contains("2"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("3"), failure.getMessage());
+    assertThrows(IllegalStateException.class, () -> StoredForm.restore(resource("fixtures/snapshot-v1.json")));
   }
 }

@@ -139,6 +139,20 @@ class CommandValidationTest {
     void unitsFromOneToTenThousandAreValid(int units) {
       assertEquals(units, new Reserve("p", "o1", units).units());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "SW1A\n1", "\u0000"})
+    void aReservationsRegionFollowsTheRegionRule(String region) {
+      assertInvalid("invalid_region", () -> new Reserve("p", "o1", 1, region, null));
+    }
+
+    @Test
+    void aReservationMayLeaveRegionAndChannelUnsaid() {
+      Reserve reserve = new Reserve("p", "o1", 1);
+      assertEquals(null, reserve.region());
+      assertEquals(null, reserve.channel());
+      assertEquals("SW1A 1", new Reserve("p", "o1", 1, "SW1A 1", Channel.PICKUP).region());
+    }
   }
 
   @Nested

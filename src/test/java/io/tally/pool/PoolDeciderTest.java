@@ -313,6 +313,56 @@ class PoolDeciderTest {
   }
 
   @Nested
+  class ReservingWithARegionAndChannel {
+
+    @Test
+    void theReservationRecordsTheRegionAndChannelItWasMadeFor() {
+      given(defined(5))
+          .when(new Reserve(POOL, "o1", 2, "SW1A 2", Channel.PICKUP))
+          .thenAccepted(new CapacityReserved("p~1", "o1", 2, "SW1A 2", Channel.PICKUP))
+          .thenState(pool -> assertEquals(Optional.of(new Reservation("p~1", "o1", 2, "SW1A 2", Channel.PICKUP)),
+              pool.reservationOf("o1")));
+    }
+
+    @Test
+    void aRegionThePoolDoesNotServeIsRefusedAsInvalid() {
+      given(defined(5))
+          .when(new Reserve(POOL, "o1", 2, "N1", null))
+          .thenRejected(Rejection.INVALID_REGION, Kind.INVALID)
+          .thenState(pool -> assertEquals(0, pool.reserved()));
+    }
+
+    @Test
+    void aChannelAloneLeavesTheRegionUnknown() {
+      given(defined(5))
+          .when(new Reserve(POOL, "o1", 1, null, Channel.DELIVERY))
+          .thenAccepted(new CapacityReserved("p~1", "o1", 1, null, Channel.DELIVERY));
+    }
+
+    @Test
+    void aReleaseRecordsTheRegionOfItsReservation() {
+      given(defined(5), new CapacityReserved("p~1", "o1", 2, "SW1A 1", Channel.DELIVERY))
+          .when(release("p~1"))
+          .thenAccepted(new PoolEvent.ReservationReleased("p~1", 2, "SW1A 1"));
+    }
+
+    @Test
+    void theReleaseOfAReservationOfUnknownRegionSaysNoRegion() {
+      given(defined(5), reserved("o1", 2))
+          .when(release("p~1"))
+          .thenAccepted(released("p~1", 2));
+    }
+
+    @Test
+    void aRetriedOrderGetsItsReservationWhateverRegionTheRetrySays() {
+      given(defined(5), new CapacityReserved("p~1", "o1", 2, "SW1A 1", null))
+          .when(new Reserve(POOL, "o1", 2, "SW1A 2", null))
+          .thenAccepted()
+          .thenState(pool -> assertEquals("SW1A 1", pool.reservationOf("o1").orElseThrow().region()));
+    }
+  }
+
+  @Nested
   class Releasing {
 
     @Test

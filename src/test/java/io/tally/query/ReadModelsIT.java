@@ -21,13 +21,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,7 +117,11 @@ class ReadModelsIT {
       http.post("/pools", Pools.definition("demand-" + p, 50, day + "T10:00:00Z", day + "T12:00:00Z",
           p % 3 == 0 ? new String[] {"DA", "DB"} : new String[] {p % 2 == 0 ? "DA" : "DB"}));
       for (int o = 0; o < 1 + random.nextInt(6); o++) {
-        Response reply = http.post("/pools/demand-" + p + "/reservations", Pools.order("o" + o, 1 + random.nextInt(3)));
+        JsonObject order = Pools.order("o" + o, 1 + random.nextInt(3));
+        if (p % 3 == 0 && o % 2 == 0) {
+          order.put("region", o % 4 == 0 ? "DA" : "DB").put("channel", "delivery"); // the rest: region unknown
+        }
+        Response reply = http.post("/pools/demand-" + p + "/reservations", order);
         reservations.add(reply.body().getString("reservationId"));
       }
     }
@@ -129,6 +129,10 @@ class ReadModelsIT {
       http.delete("/reservations/" + reservations.remove(random.nextInt(reservations.size())));
     }
 
+    JsonArray unknown = JournalReplay.demand(node.databaseUrl(), JournalReplay.REGION_UNKNOWN);
+    assertTrue(!unknown.isEmpty());
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(unknown,
+        http.get("/reports/demand?regionUnknown=true&from=2026-12-01&to=2026-12-31").body().getJsonArray("days")));
     JsonArray expected = JournalReplay.demand(node.databaseUrl(), "DA");
     String query = "/reports/demand?region=DA&from=2026-12-01&to=2026-12-31";
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
@@ -145,5 +149,9 @@ class ReadModelsIT {
         "/projections/nothing/rebuild", null).error());
     assertEquals("invalid_window", http.get("/reports/demand?region=DA&from=2026-12-05&to=2026-12-01").error());
     assertTrue(http.get("/reports/demand?region=DA").status() == 400);
+    assertEquals("invalid_region", http.get("/reports/demand?regionUnknown=yes&from=2026-12-01&to=2026-12-31")
+        .error());
+    assertEquals("invalid_region",
+        http.get("/reports/demand?region=DA&regionUnknown=true&from=2026-12-01&to=2026-12-31").error());
   }
 }

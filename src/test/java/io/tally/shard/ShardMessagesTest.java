@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.contract.PoolRequest;
 import io.tally.contract.Refusal;
+import io.tally.pool.Channel;
 import io.tally.pool.PoolCommand.Reserve;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
@@ -24,6 +25,9 @@ class ShardMessagesTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {
       "{\"type\":\"reserve\",\"poolId\":\"p\",\"orderId\":\"o-1 \u00e9\",\"units\":2}",
+      "{\"type\":\"reserve\",\"poolId\":\"p\",\"orderId\":\"o\",\"units\":2,\"region\":\"SW1A \u00e9\",\"channel\":\"pickup\"}",
+      "{\"type\":\"reserve\",\"poolId\":\"p\",\"orderId\":\"o\",\"region\":\"SW1A\"}",
+      "{\"type\":\"reserve\",\"poolId\":\"p\",\"orderId\":\"o\",\"channel\":\"delivery\"}",
       "{\"type\":\"release\",\"reservationId\":\"p~7\"}",
       "{\"type\":\"get\",\"poolId\":\"p\"}",
       "{\"type\":\"change\",\"poolId\":\"p\",\"capacity\":5}",
@@ -49,6 +53,24 @@ class ShardMessagesTest {
 
     assertEquals(new PoolRequest.Decide(new Reserve("p", "o-1", 2)), codec.decodeFromWire(0, wire).request());
     assertTrue(wire.length() < json.toBuffer().length(), "smaller than its JSON: " + wire.length() + " bytes");
+  }
+
+  @Test
+  void aReservationsRegionAndChannelFollowTheFirstReleasesLayout() {
+    // a node of the first release reads poolId, orderId and units and stops: it sees a reservation of unknown region
+    Buffer first = Buffer.buffer();
+    codec.encodeToWire(first, envelope(new Reserve("p", "o-1", 2)));
+    Buffer second = Buffer.buffer();
+    codec.encodeToWire(second, envelope(new Reserve("p", "o-1", 2, "SW1A", Channel.PICKUP)));
+
+    assertEquals(first, second.getBuffer(0, first.length()));
+    assertEquals(new PoolRequest.Decide(new Reserve("p", "o-1", 2)), codec.decodeFromWire(0, first).request());
+    Buffer forgedChannel = first.copy().appendInt(0).appendInt(3).appendString("van");
+    assertThrows(Refusal.class, () -> codec.decodeFromWire(0, forgedChannel));
+  }
+
+  private static ShardMessages.Envelope envelope(Reserve reserve) {
+    return new ShardMessages.Envelope(new PoolRequest.Decide(reserve), null);
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.tally.journal.Journal;
 import io.tally.journal.JournalReader;
 import io.tally.journal.Migrations;
 import io.tally.journal.RecordedEvent;
+import io.tally.pool.PoolEvent;
 import io.tally.journal.StreamHistory;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
@@ -182,7 +183,7 @@ class ShardRuntimeIT {
     assertTrue(!acknowledged.isEmpty(), "appends in flight when the stop began were finished and answered");
     Set<String> journaled = new HashSet<>();
     reader().read("handoff-1", 0, Integer.MAX_VALUE).await().stream()
-        .filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED))
+        .filter(ShardRuntimeIT::isReservation)
         .forEach(event -> journaled.add(new JsonObject(event.payload()).getString("reservationId")));
     assertTrue(journaled.containsAll(acknowledged), "every acknowledged reservation is in the journal");
   }
@@ -205,11 +206,11 @@ class ShardRuntimeIT {
     assertTrue(replies.stream().allMatch(reply -> List.of(201, 409, 503).contains(reply.result().status())));
     assertTrue(created <= 50);
     List<RecordedEvent> events = reader().read("split-1", 0, Integer.MAX_VALUE).await();
-    long journaled = events.stream().filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED)).count();
+    long journaled = events.stream().filter(ShardRuntimeIT::isReservation).count();
     assertTrue(journaled <= 50, "the journal never holds more than capacity: " + journaled);
     assertTrue(journaled >= created, "every acknowledged reservation is journaled");
     Set<String> orders = new HashSet<>();
-    events.stream().filter(event -> event.type().equals(StoredForm.CAPACITY_RESERVED))
+    events.stream().filter(ShardRuntimeIT::isReservation)
         .forEach(event -> assertTrue(orders.add(new JsonObject(event.payload()).getString("orderId"))));
   }
 
@@ -235,5 +236,9 @@ class ShardRuntimeIT {
 
   private JournalReader reader() {
     return new JournalReader(sql);
+  }
+
+  private static boolean isReservation(RecordedEvent event) {
+    return StoredForm.decode(event) instanceof PoolEvent.CapacityReserved;
   }
 }

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,21 +45,33 @@ public final class JournalReplay {
     return pools;
   }
 
-  /** Reservations per day for one region, counted from a replay of the journal. */
+  /** The region key under which the demand report counts reservations whose region is not known. */
+  public static final String REGION_UNKNOWN = "";
+
+  /**
+   * Reservations per day for one region ({@link #REGION_UNKNOWN} for those whose region is not known), counted
+   * from a replay of the journal: a reservation counts in the region it records, else in its pool's only region,
+   * else as unknown; a release counts where the reservation it releases did.
+   */
   public static JsonArray demand(String url, String region) throws Exception {
     Map<String, long[]> days = new TreeMap<>();
     for (Map.Entry<String, List<PoolEvent>> pool : JournalReplay.events(url).entrySet()) {
       Pool defined = PoolDecider.replay(null, pool.getValue().subList(0, 1));
-      if (!defined.regions().contains(region)) {
-        continue;
-      }
       String day = LocalDate.ofInstant(defined.slot().start(), ZoneOffset.UTC).toString();
+      Map<String, String> counted = new HashMap<>();
       for (PoolEvent event : pool.getValue()) {
-        long[] sum = days.computeIfAbsent(day, d -> new long[4]);
         if (event instanceof PoolEvent.CapacityReserved reserved) {
-          sum[0]++;
-          sum[1] += reserved.units();
-        } else if (event instanceof PoolEvent.ReservationReleased released) {
+          String where = reserved.region() != null ? reserved.region()
+              : defined.regions().size() == 1 ? defined.regions().getFirst() : REGION_UNKNOWN;
+          counted.put(reserved.reservationId(), where);
+          if (where.equals(region)) {
+            long[] sum = days.computeIfAbsent(day, d -> new long[4]);
+            sum[0]++;
+            sum[1] += reserved.units();
+          }
+        } else if (event instanceof PoolEvent.ReservationReleased released
+            && counted.get(released.reservationId()).equals(region)) {
+          long[] sum = days.computeIfAbsent(day, d -> new long[4]);
           sum[2]++;
           sum[3] += released.units();
         }
