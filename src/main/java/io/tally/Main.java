@@ -2,29 +2,36 @@ package io.tally;
 
 import io.tally.audit.Acknowledgements;
 import io.tally.audit.Audit;
+import io.tally.audit.EventMigration;
 import io.tally.config.ConfigLoader;
 import io.tally.config.TallyConfig;
+import io.tally.journal.Migrations;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The commands of {@code tally.jar}: {@code node} (the default) runs a {@link Node}; {@code postgres} serves only
  * the embedded PostgreSQL, a shared journal for a cluster of nodes on one machine; {@code audit} checks the journal
- * against the invariants and, given the acknowledgements clients collected, that none of them was lost.
+ * against the invariants and, given the acknowledgements clients collected, that none of them was lost;
+ * {@code migrate-events} copies the journal into a new schema with every event in its current version.
  */
 public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
-  private static final String USAGE = "usage: java -jar tally.jar [node|postgres|audit [--acknowledged FILE|DIR]...]";
+  private static final String USAGE = "usage: java -jar tally.jar [node|postgres|audit [--acknowledged FILE|DIR]..."
+      + "|migrate-events --to SCHEMA]";
+  private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private Main() {
   }
@@ -45,6 +52,13 @@ public final class Main {
             usage();
           }
           System.exit(audit(config, acknowledged.get()) ? 0 : 1);
+        }
+        case "migrate-events" -> {
+          if (args.length != 3 || !args[1].equals("--to") || !SCHEMA.matcher(args[2]).matches()) {
+            System.err.println("migrate-events needs --to SCHEMA, a new schema name matching " + SCHEMA.pattern());
+            usage();
+          }
+          System.exit(migrateEvents(config, args[2]) ? 0 : 1);
         }
         default -> usage();
       }
@@ -106,6 +120,53 @@ public final class Main {
       return report.passed();
     } finally {
       pool.close().await();
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  /**
+   * Copies the journal of the configured database (the schema its URL selects) into the new schema {@code schema}
+   * of the same database, through the upcasters, and verifies the copy ({@link EventMigration}). No node may write
+   * to the journal meanwhile. The copy is left in place when verification fails, for inspection.
+   */
+  private static boolean migrateEvents(TallyConfig config, String schema) throws Exception {
+    EmbeddedDatabase embedded = config.postgres().url().isPresent() ? null
+        : EmbeddedDatabase.start(config.postgres().dataDir(), config.postgres().embeddedPort());
+    String url = embedded == null ? config.postgres().url().orElseThrow() : embedded.url();
+    Vertx vertx = Vertx.vertx();
+    PgConnectOptions sourceOptions = PgConnectOptions.fromUri(url);
+    Pool source = PgBuilder.pool().connectingTo(sourceOptions).using(vertx).build();
+    PgConnectOptions targetOptions = new PgConnectOptions(sourceOptions).addProperty("search_path", schema);
+    Pool target = PgBuilder.pool().connectingTo(targetOptions).using(vertx).build();
+    try {
+      boolean exists = source.preparedQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+          .execute(Tuple.of(schema)).await().size() > 0;
+      if (exists) {
+        System.out.println("Schema " + schema + " already exists; name a new one, or drop it first (DROP SCHEMA "
+            + schema + " CASCADE)");
+        return false;
+      }
+      source.query("CREATE SCHEMA " + schema).execute().await(); // the name matched SCHEMA above
+      Migrations.apply(target).await();
+      System.out.println("Copying the journal into schema " + schema + " through the upcasters");
+      EventMigration.Result result = EventMigration.run(source, target, System.out::println).await();
+      System.out.printf("Copied %,d events of %,d pools into %s: %s%n", result.events(), result.pools(), schema,
+          result.passed() ? "VERIFIED" : "FAILED, " + result.problems().size() + " problems");
+      result.problems().forEach(problem -> System.out.println("  " + problem));
+      if (result.passed()) {
+        System.out.println("Point every node at it with postgres.url ending in ?search_path=" + schema
+            + " (the projections rebuild from the feed, and snapshots are written afresh)");
+      } else {
+        System.out.println("Schema " + schema + " is left for inspection; drop it before copying again");
+      }
+      System.out.println(result.toJson().encode());
+      return result.passed();
+    } finally {
+      source.close().await();
+      target.close().await();
       vertx.close().await();
       if (embedded != null) {
         embedded.close();
