@@ -70,6 +70,8 @@ final class PoolEntity {
   /** The stored snapshot is of another state version: a current one is written once the pool is loaded. */
   private boolean staleSnapshot;
   private long lastUsedNanos = System.nanoTime();
+  /** The event that made this pool unloadable here, once a load met one; every command is then refused. */
+  private UnreadableEvent unreadable;
 
   /**
    * @param changed told of every committed change of the pool
@@ -139,6 +141,10 @@ final class PoolEntity {
       failQueued(moved);
       return;
     }
+    if (unreadable != null) {
+      failQueued(() -> Reply.refused(Refusal.unreadable(unreadable)));
+      return;
+    }
     if (!loaded) {
       load();
       return;
@@ -166,11 +172,12 @@ final class PoolEntity {
         })
         .onFailure(failure -> {
           busy = false;
-          if (failure instanceof UnreadableEvent unreadable) {
-            // never replayed without the event: the pool is refused until a node that reads it owns it
-            log.error("Pool {} is refused: {}", poolId, unreadable.getMessage());
-            failQueued(() -> Reply.refused(Refusal.unreadable(unreadable)));
-            forget.accept(this);
+          if (failure instanceof UnreadableEvent event) {
+            // never replayed without the event: refused until a node that reads it owns the pool. The stored row
+            // cannot go away, so the refusal is kept (until the pool is evicted) rather than loaded again per request
+            log.error("Pool {} is refused: {}", poolId, event.getMessage());
+            unreadable = event;
+            failQueued(() -> Reply.refused(Refusal.unreadable(event)));
             return;
           }
           log.warn("Could not load pool {}: {}", poolId, failure.toString());

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.audit.Audit;
 import io.tally.journal.Migrations;
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rolling-upgrade rule, from the side of the older node: a pool whose journal holds an event this release
@@ -83,6 +87,24 @@ class NewerReleaseEventIT {
     assertUnreadable(http.get("/pools/future?at=2030-01-01T00:00:00Z"));
     assertEquals(3, sql.query("SELECT count(*) AS n FROM events WHERE stream_id = 'future'").execute().await()
         .iterator().next().getLong("n"), "nothing was appended to the pool");
+  }
+
+  @Test
+  void theRefusalIsKeptRatherThanThePoolLoadedAgainForEachRequest() {
+    assertUnreadable(http.get("/pools/future"));
+    Logger entities = (Logger) LoggerFactory.getLogger("io.tally.shard.PoolEntity");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    entities.addAppender(logged);
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertUnreadable(http.post("/pools/future/reservations", Pools.order("again-" + i, 1)));
+      }
+    } finally {
+      entities.detachAppender(logged);
+    }
+    assertTrue(logged.list.stream().noneMatch(event -> event.getFormattedMessage().contains("is refused")),
+        "loaded again: " + logged.list);
   }
 
   @Test
