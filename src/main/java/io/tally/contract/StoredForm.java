@@ -101,11 +101,7 @@ public final class StoredForm {
 
   /** @throws UnreadableEvent for a type or version this release does not read */
   public static PoolEvent decode(String type, String payload) {
-    JsonNode stored = read(payload);
-    if (!(stored instanceof ObjectNode object)) {
-      throw new IllegalStateException("stored payload of a " + type + " is not a JSON object: " + payload);
-    }
-    Upcasters.Current current = Upcasters.upcast(type, object);
+    Upcasters.Current current = upcast(type, payload);
     JsonNode json = current.payload();
     return switch (current.type()) {
       case POOL_DEFINED -> new PoolDefined(text(json, "poolId"), integer(json, "capacity"),
@@ -132,13 +128,17 @@ public final class StoredForm {
    * @throws UnreadableEvent for a type or version this release does not read
    */
   public static RecordedEvent current(RecordedEvent event) {
-    JsonNode stored = read(event.payload());
-    if (!(stored instanceof ObjectNode object)) {
-      throw new IllegalStateException("stored payload of a " + event.type() + " is not a JSON object");
-    }
-    Upcasters.Current current = Upcasters.upcast(event.type(), object);
+    Upcasters.Current current = upcast(event.type(), event.payload());
     return new RecordedEvent(event.streamId(), event.seq(), current.type(), write(current.payload()),
         event.metadata(), event.recordedAt());
+  }
+
+  /** A stored row's payload, parsed and brought to the current version of its type. */
+  private static Upcasters.Current upcast(String type, String payload) {
+    if (!(read(payload) instanceof ObjectNode stored)) {
+      throw new IllegalStateException("stored payload of a " + type + " is not a JSON object: " + payload);
+    }
+    return Upcasters.upcast(type, stored);
   }
 
   /** Whether events of this type are read without an upcaster: the current version of their event. */

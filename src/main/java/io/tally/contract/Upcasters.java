@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * The upcaster chain: every stored event is read through {@link #upcast}, which brings it from the version it was
@@ -55,16 +54,6 @@ public final class Upcasters {
       at = step.to();
     }
     return new Current(at, form);
-  }
-
-  /** Whether {@link #upcast} can read events stored under {@code type}. */
-  public static boolean readable(String type) {
-    return CURRENT.contains(type) || STEPS.containsKey(type);
-  }
-
-  /** Every stored type name this release reads: current versions and those a step leads from. */
-  public static Set<String> readableTypes() {
-    return Set.copyOf(Stream.concat(CURRENT.stream(), STEPS.keySet().stream()).toList());
   }
 
   /**

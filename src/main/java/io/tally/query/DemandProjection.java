@@ -76,7 +76,7 @@ public final class DemandProjection implements AsyncProjection {
   }
 
   /** Where a reservation is counted: its own region, its pool's only region, or {@link #REGION_UNKNOWN}. */
-  public static String regionOf(String recorded, List<String> poolRegions) {
+  private static String regionOf(String recorded, List<String> poolRegions) {
     if (recorded != null) {
       return recorded;
     }
