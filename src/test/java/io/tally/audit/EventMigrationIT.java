@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.contract.StoredForm;
 import io.tally.contract.Views;
-import io.tally.journal.Migrations;
 import io.tally.journal.NewEvent;
 import io.tally.pool.Channel;
 import io.tally.pool.Decision;
@@ -23,9 +22,9 @@ import io.tally.pool.Slot;
 import io.tally.support.FirstReleaseJournal;
 import io.tally.support.Http;
 import io.tally.support.JarCommand;
+import io.tally.support.MigratedDatabase;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -59,8 +58,8 @@ class EventMigrationIT {
   private static final int GENERATED_POOLS = 150;
   private static final int COMMANDS_PER_POOL = 100;
 
+  private static MigratedDatabase database;
   private static String url;
-  private static Vertx vertx;
   private static io.vertx.sqlclient.Pool source;
   private static io.vertx.sqlclient.Pool target;
   private static long originalEvents;
@@ -72,10 +71,9 @@ class EventMigrationIT {
 
   @BeforeAll
   static void migrateAJournalOfMoreThanTenThousandEvents() throws Exception {
-    url = TestDatabase.freshUrl();
-    vertx = Vertx.vertx();
-    source = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
-    Migrations.apply(source).await();
+    database = MigratedDatabase.create();
+    url = database.url();
+    source = database.sql();
     FirstReleaseJournal.insert(url);
     generateHistory(url);
     originalEvents = count(source);
@@ -85,7 +83,7 @@ class EventMigrationIT {
     migration = JarCommand.run(List.of("migrate-events", "--to", SCHEMA), Map.of("TALLY_PG_URL", url),
         Files.createTempFile("tally-migrate-events", ".log"));
     target = PgBuilder.pool().connectingTo(new PgConnectOptions(PgConnectOptions.fromUri(url))
-        .addProperty("search_path", SCHEMA)).using(vertx).build();
+        .addProperty("search_path", SCHEMA)).using(database.vertx()).build();
     copiedEvents = count(target);
     copied = replay(target);
     copiedTypes = new ArrayList<>();
@@ -96,8 +94,7 @@ class EventMigrationIT {
   @AfterAll
   static void close() {
     target.close().await();
-    source.close().await();
-    vertx.close().await();
+    database.close();
   }
 
   @Test

@@ -5,23 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.audit.Audit;
-import io.tally.journal.Migrations;
 import io.tally.pool.Pool;
-import io.tally.pool.PoolDecider;
-import io.tally.pool.PoolEvent;
 import io.tally.support.FirstReleaseJournal;
 import io.tally.support.Http;
 import io.tally.support.JournalReplay;
-import io.tally.support.TestDatabase;
+import io.tally.support.MigratedDatabase;
+import io.tally.support.ReadSideChecks;
 import io.tally.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,22 +32,21 @@ class FirstReleaseJournalIT {
 
   private static List<JsonObject> events;
   private static List<JsonObject> answered;
+  private static MigratedDatabase database;
   private static String url;
   private static TestNode node;
   private static Http http;
-  private static Vertx vertx;
   private static io.vertx.sqlclient.Pool sql;
 
   @BeforeAll
   static void loadTheFirstReleasesJournal() throws Exception {
     events = FirstReleaseJournal.events();
     answered = FirstReleaseJournal.answered();
-    url = TestDatabase.freshUrl();
-    vertx = Vertx.vertx();
-    sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
-    Migrations.apply(sql).await();
+    database = MigratedDatabase.create();
+    url = database.url();
+    sql = database.sql();
     FirstReleaseJournal.insert(url);
-    node = TestNode.start(new JsonObject().put("postgres", new JsonObject().put("url", url)));
+    node = database.startNode();
     http = new Http(node.port());
   }
 
@@ -62,8 +54,7 @@ class FirstReleaseJournalIT {
   static void stop() {
     http.close();
     node.close();
-    sql.close().await();
-    vertx.close().await();
+    database.close();
   }
 
   @Test
@@ -117,41 +108,12 @@ class FirstReleaseJournalIT {
 
   @Test
   void timeTravelReadsThePoolAsItWasAfterEachOldRow() {
-    for (JsonObject row : events) {
-      String poolId = row.getString("streamId");
-      OffsetDateTime at = OffsetDateTime.parse(row.getString("recordedAt"));
-      List<JsonObject> until = events.stream().filter(e -> e.getString("streamId").equals(poolId))
-          .filter(e -> !OffsetDateTime.parse(e.getString("recordedAt")).isAfter(at)).toList();
-      List<PoolEvent> history = until.stream()
-          .map(e -> StoredForm.decode(e.getString("type"), e.getString("payload"))).toList();
-      JsonObject expected = Views.pool(PoolDecider.replay(null, history), until.getLast().getLong("seq"))
-          .put("at", at.toInstant().toString());
-      assertEquals(expected, http.get("/pools/" + poolId + "?at=" + at.toInstant()).body(), row.encode());
-    }
+    ReadSideChecks.assertTimeTravelAfterEachRow(http, events);
   }
 
   @Test
   void theFeedDeliversEveryOldRowOnceInItsOrder() {
-    List<JsonObject> fed = new ArrayList<>();
-    String after = "0:0";
-    while (true) {
-      JsonObject page = http.get("/events?after=" + after + "&limit=7").body();
-      JsonArray items = page.getJsonArray("events");
-      if (items.isEmpty()) {
-        break;
-      }
-      items.forEach(item -> fed.add((JsonObject) item));
-      after = page.getString("next");
-    }
-    assertEquals(events.size(), fed.size());
-    for (int i = 0; i < events.size(); i++) {
-      JsonObject row = events.get(i);
-      JsonObject item = fed.get(i);
-      assertEquals(row.getString("streamId"), item.getString("streamId"));
-      assertEquals(row.getLong("seq"), item.getLong("seq"));
-      assertEquals(row.getString("type"), item.getString("type"));
-      assertEquals(new JsonObject(row.getString("payload")), item.getJsonObject("payload"));
-    }
+    ReadSideChecks.assertFeedDeliversEachRowOnce(http, events, 7);
   }
 
   @Test

@@ -5,24 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.audit.Audit;
-import io.tally.journal.Migrations;
 import io.tally.pool.Pool;
-import io.tally.pool.PoolDecider;
-import io.tally.pool.PoolEvent;
 import io.tally.support.FirstReleaseJournal;
-import io.tally.support.Http;
 import io.tally.support.Http.Response;
+import io.tally.support.Http;
 import io.tally.support.JournalReplay;
-import io.tally.support.TestDatabase;
+import io.tally.support.MigratedDatabase;
+import io.tally.support.ReadSideChecks;
 import io.tally.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,21 +33,20 @@ import org.junit.jupiter.api.Test;
  */
 class MixedJournalIT {
 
+  private static MigratedDatabase database;
   private static String url;
   private static TestNode node;
   private static Http http;
-  private static Vertx vertx;
   private static io.vertx.sqlclient.Pool sql;
   private static final List<JsonObject> ANSWERS = new ArrayList<>();
 
   @BeforeAll
   static void writeV2RowsAfterTheFirstReleasesJournal() throws Exception {
-    url = TestDatabase.freshUrl();
-    vertx = Vertx.vertx();
-    sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
-    Migrations.apply(sql).await();
+    database = MigratedDatabase.create();
+    url = database.url();
+    sql = database.sql();
     FirstReleaseJournal.insert(url);
-    node = TestNode.start(new JsonObject().put("postgres", new JsonObject().put("url", url)));
+    node = database.startNode();
     http = new Http(node.port());
 
     // van-a serves SW1A and SW1B; depot-c serves SW1A, N1 and E2
@@ -87,8 +80,7 @@ class MixedJournalIT {
   static void stop() {
     http.close();
     node.close();
-    sql.close().await();
-    vertx.close().await();
+    database.close();
   }
 
   /** Every row of the journal in feed order: stream, seq, type, payload and time of recording. */
@@ -147,41 +139,12 @@ class MixedJournalIT {
 
   @Test
   void timeTravelReadsThePoolAsItWasAfterEachRowOfEitherVersion() {
-    List<JsonObject> rows = rows();
-    for (JsonObject row : rows) {
-      String poolId = row.getString("streamId");
-      OffsetDateTime at = OffsetDateTime.parse(row.getString("recordedAt"));
-      List<JsonObject> until = rows.stream().filter(e -> e.getString("streamId").equals(poolId))
-          .filter(e -> !OffsetDateTime.parse(e.getString("recordedAt")).isAfter(at)).toList();
-      List<PoolEvent> history = until.stream()
-          .map(e -> StoredForm.decode(e.getString("type"), e.getString("payload"))).toList();
-      JsonObject expected = Views.pool(PoolDecider.replay(null, history), until.getLast().getLong("seq"))
-          .put("at", at.toInstant().toString());
-      assertEquals(expected, http.get("/pools/" + poolId + "?at=" + at.toInstant()).body(), row.encode());
-    }
+    ReadSideChecks.assertTimeTravelAfterEachRow(http, rows());
   }
 
   @Test
   void theFeedDeliversEveryRowOnceInItsOrderAsStored() {
-    List<JsonObject> fed = new ArrayList<>();
-    String after = "0:0";
-    while (true) {
-      JsonObject page = http.get("/events?after=" + after + "&limit=9").body();
-      JsonArray items = page.getJsonArray("events");
-      if (items.isEmpty()) {
-        break;
-      }
-      items.forEach(item -> fed.add((JsonObject) item));
-      after = page.getString("next");
-    }
-    List<JsonObject> rows = rows();
-    assertEquals(rows.size(), fed.size());
-    for (int i = 0; i < rows.size(); i++) {
-      assertEquals(rows.get(i).getString("streamId"), fed.get(i).getString("streamId"));
-      assertEquals(rows.get(i).getLong("seq"), fed.get(i).getLong("seq"));
-      assertEquals(rows.get(i).getString("type"), fed.get(i).getString("type"));
-      assertEquals(new JsonObject(rows.get(i).getString("payload")), fed.get(i).getJsonObject("payload"));
-    }
+    ReadSideChecks.assertFeedDeliversEachRowOnce(http, rows(), 9);
   }
 
   @Test

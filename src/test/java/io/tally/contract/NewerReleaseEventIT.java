@@ -9,17 +9,13 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.tally.audit.Audit;
-import io.tally.journal.Migrations;
 import io.tally.support.Http.Response;
 import io.tally.support.Http;
+import io.tally.support.MigratedDatabase;
 import io.tally.support.Pools;
-import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -40,22 +36,20 @@ class NewerReleaseEventIT {
   private static final String NEWER = "{\"reservationId\":\"future~2\",\"orderId\":\"o2\",\"units\":2,"
       + "\"region\":\"SW1A\",\"channel\":\"pickup\",\"basket\":\"b-1\"}";
 
+  private static MigratedDatabase database;
   private static TestNode node;
   private static Http http;
-  private static Vertx vertx;
   private static io.vertx.sqlclient.Pool sql;
 
   @BeforeAll
   static void journalWithANewerReleasesEvent() throws Exception {
-    String url = TestDatabase.freshUrl();
-    vertx = Vertx.vertx();
-    sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
-    Migrations.apply(sql).await();
+    database = MigratedDatabase.create();
+    sql = database.sql();
     insert("future", 1, "pool.defined.v1", DEFINED.formatted("future"));
     insert("future", 2, "capacity.reserved.v1", "{\"reservationId\":\"future~1\",\"orderId\":\"o1\",\"units\":1}");
     insert("future", 3, "capacity.reserved.v3", NEWER);
     insert("present", 1, "pool.defined.v1", DEFINED.formatted("present"));
-    node = TestNode.start(new JsonObject().put("postgres", new JsonObject().put("url", url)));
+    node = database.startNode();
     http = new Http(node.port());
   }
 
@@ -68,8 +62,7 @@ class NewerReleaseEventIT {
   static void stop() {
     http.close();
     node.close();
-    sql.close().await();
-    vertx.close().await();
+    database.close();
   }
 
   private static void assertUnreadable(Response reply) {
