@@ -34,6 +34,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,19 +57,23 @@ public final class Node {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   /** The longest any stop step without a setting of its own may take. */
   private static final Duration STEP_LIMIT = Duration.ofSeconds(5);
+  /** The most pools one sweep for due holds expires; the next sweep takes the rest. */
+  private static final int MAX_DUE_PER_SWEEP = 1_000;
 
   private final TallyConfig config;
   private final EmbeddedDatabase embedded;
   private final Vertx vertx;
   private final Membership membership;
   private final Pool pool;
+  private final Clock clock;
   private final List<String> frontDeployments = new ArrayList<>();
   private final List<String> backDeployments = new ArrayList<>();
   private final List<HttpVerticle> httpServers = new CopyOnWriteArrayList<>();
   private ShardManager shards;
 
-  private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership) {
+  private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership, Clock clock) {
     this.config = config;
+    this.clock = clock;
     this.embedded = embedded;
     this.vertx = vertx;
     this.membership = membership;
@@ -85,10 +90,18 @@ public final class Node {
    * started (Vert.x and the embedded PostgreSQL).
    */
   public static Future<Node> start(TallyConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts a node whose holds expire and cut-offs pass by {@code clock}: the one clock every room of the node reads,
+   * so that a test can move time instead of waiting for it.
+   */
+  public static Future<Node> start(TallyConfig config, Clock clock) {
     log.info("Starting node {} with roles {}", config.nodeId(), config.roles());
     String address = Addresses.node(config.nodeId(), UUID.randomUUID().toString().substring(0, 8));
     Member self = Member.starting(config.nodeId(), config.roles(), advertisedHttp(config), address);
-    return embeddedDatabase(config).compose(embedded -> vertx(config, self, embedded)
+    return embeddedDatabase(config).compose(embedded -> vertx(config, self, embedded, clock)
         .compose(node -> node.deploy(address).recover(failure -> {
           // the start fails now; Vert.x closes behind it, since nothing may wait on a context that is closing
           log.error("Node {} could not start: {}", config.nodeId(), failure.toString(), failure);
@@ -116,11 +129,12 @@ public final class Node {
   }
 
   /** Vert.x, alone or joined to the cluster, with this node's view of the membership. */
-  private static Future<Node> vertx(TallyConfig config, Member self, EmbeddedDatabase embedded) {
+  private static Future<Node> vertx(TallyConfig config, Member self, EmbeddedDatabase embedded, Clock clock) {
     int eventLoops = eventLoops(config);
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
     if (!config.cluster().enabled()) {
-      return Future.succeededFuture(new Node(config, embedded, Vertx.vertx(options), new LocalMembership(self)));
+      return Future.succeededFuture(new Node(config, embedded, Vertx.vertx(options), new LocalMembership(self),
+          clock));
     }
     ClusterConfig cluster = config.cluster();
     options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
@@ -129,7 +143,7 @@ public final class Node {
     return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(vertx -> {
       log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(), cluster.port());
       return new Node(config, embedded, vertx,
-          new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster));
+          new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster), clock);
     });
   }
 
@@ -143,7 +157,8 @@ public final class Node {
       Reply.register(vertx.eventBus());
       Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
       shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(), membership,
-          config.has(Role.AGGREGATE), eventLoops(config));
+          config.has(Role.AGGREGATE), eventLoops(config), clock,
+          now -> PoolViewProjection.dueHolds(pool, now, MAX_DUE_PER_SWEEP));
       CommandSender sender = new CommandSender(vertx, config.shards(), membership, shards);
       return vertx.deployVerticle(new NodeEndpoint(address, shards, membership))
           .compose(endpoint -> shards.start())
@@ -165,7 +180,7 @@ public final class Node {
       JournalReader reader = new JournalReader(pool);
       deployed = deployed
           .compose(v -> back(vertx.deployVerticle(new JournalReads(reader))))
-          .compose(v -> back(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query()))))
+          .compose(v -> back(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query(), clock))))
           .compose(v -> back(vertx.deployVerticle(new ProjectionsVerticle(pool, reader,
               List.of(new DemandProjection()), config.query().projectionPoll()))));
     }

@@ -15,11 +15,13 @@ import java.util.TreeSet;
  * @param retryDeadline how long a sender keeps retrying a command that found no owner or timed out
  * @param maxConcurrentLoads how many pools a node loads from the journal at once; the journal reads them together,
  *     a few hundred per query, so that taking over a crashed node's shards costs a few round trips, not a storm
+ * @param holdSweep how often an owner looks for holds whose time is up in pools it serves (in memory or not); a
+ *     hold expires at most this long after its {@code expiresAt}, and is never confirmed after it
  * @param alsoServe shards this node consumes although it does not own them: a fault injection for testing that the
  *     journal keeps two owners of one shard from overbooking; never set in production
  */
 public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAppend, Duration requestTimeout,
-    Duration retryDeadline, int maxConcurrentLoads, Set<Integer> alsoServe) {
+    Duration retryDeadline, int maxConcurrentLoads, Duration holdSweep, Set<Integer> alsoServe) {
 
   public ShardConfig {
     alsoServe = Set.copyOf(alsoServe);
@@ -27,7 +29,8 @@ public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAp
 
   /** The settings of a single node with {@code count} shards and the given timings, for tests and tools. */
   public static ShardConfig of(int count, Duration idleEviction, Duration requestTimeout, Duration retryDeadline) {
-    return new ShardConfig(count, idleEviction, 1_000, requestTimeout, retryDeadline, 32, Set.of());
+    return new ShardConfig(count, idleEviction, 1_000, requestTimeout, retryDeadline, 32, Duration.ofSeconds(1),
+        Set.of());
   }
 
   static ShardConfig from(Section section) {
@@ -46,6 +49,7 @@ public record ShardConfig(int count, Duration idleEviction, int maxCommandsPerAp
         section.millis("requestTimeoutMs", Duration.ofMillis(500), Duration.ofMillis(10), Duration.ofMinutes(5)),
         section.millis("retryDeadlineMs", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofMinutes(10)),
         section.integer("maxConcurrentLoads", 256, 1, 10_000),
+        section.millis("holdSweepMs", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
         alsoServe);
   }
 }

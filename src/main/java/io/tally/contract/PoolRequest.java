@@ -3,8 +3,12 @@ package io.tally.contract;
 import io.tally.pool.Channel;
 import io.tally.pool.Ids;
 import io.tally.pool.InvalidCommand;
+import io.tally.pool.PoolCommand.CancelHold;
 import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.ConfirmHold;
 import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.ExtendHold;
+import io.tally.pool.PoolCommand.PlaceHold;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
 import io.tally.pool.PoolCommand;
@@ -12,6 +16,7 @@ import io.tally.pool.PoolStatus;
 import io.tally.pool.Slot;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -56,18 +61,63 @@ public sealed interface PoolRequest {
   private static PoolRequest parse(JsonObject json) {
     String type = text(json, "type", "invalid_type");
     return switch (type) {
-      case "define" -> new Decide(new DefinePool(text(json, "poolId", "invalid_pool_id"),
-          integer(json, "capacity", "invalid_capacity", null), slot(json.getValue("slot")), regions(json)));
+      case "define" -> define(json);
       case "change" -> new Decide(new ChangePool(text(json, "poolId", "invalid_pool_id"),
           optionalInteger(json, "capacity", "invalid_capacity"), status(json)));
       case "reserve" -> new Decide(new Reserve(text(json, "poolId", "invalid_pool_id"),
           text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1),
           optionalText(json, "region", "invalid_region"), channel(json)));
       case "release" -> new Decide(new Release(text(json, "reservationId", "invalid_reservation_id")));
+      case "hold" -> new Decide(new PlaceHold(text(json, "poolId", "invalid_pool_id"),
+          text(json, "orderId", "invalid_order_id"), integer(json, "units", "invalid_units", 1),
+          optionalText(json, "region", "invalid_region"), channel(json), ttl(json, PoolCommand.DEFAULT_HOLD_TTL)));
+      case "confirm" -> new Decide(new ConfirmHold(text(json, "holdId", "invalid_hold_id")));
+      case "cancel" -> new Decide(new CancelHold(text(json, "holdId", "invalid_hold_id")));
+      case "extend" -> new Decide(new ExtendHold(text(json, "holdId", "invalid_hold_id"), ttl(json, null)));
       case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
       default -> throw Refusal.invalid("invalid_type",
-          "type must be one of define, change, reserve, release, get");
+          "type must be one of define, change, reserve, release, hold, confirm, cancel, extend, get");
     };
+  }
+
+  private static Decide define(JsonObject json) {
+    String poolId = text(json, "poolId", "invalid_pool_id");
+    int capacity = integer(json, "capacity", "invalid_capacity", null);
+    Slot slot = slot(json.getValue("slot"));
+    return new Decide(new DefinePool(poolId, capacity, slot, regions(json), cutoff(json, slot)));
+  }
+
+  /**
+   * The cut-off as an instant: an ISO-8601 duration is counted back from the slot's start ({@code "PT2H"}: two
+   * hours before it), a date-time with an offset is taken as it is.
+   */
+  private static Instant cutoff(JsonObject json, Slot slot) {
+    String text = optionalText(json, "cutoff", "invalid_cutoff");
+    if (text == null) {
+      return null;
+    }
+    try {
+      if (text.startsWith("P") || text.startsWith("-P")) {
+        Duration before = Duration.parse(text);
+        if (before.isNegative()) {
+          throw Refusal.invalid("invalid_cutoff", "a cutoff duration counts back from the slot's start and may not"
+              + " be negative");
+        }
+        return slot.start().minus(before);
+      }
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw Refusal.invalid("invalid_cutoff", "cutoff must be an ISO-8601 duration before the slot's start, such as"
+          + " PT2H, or a date-time with an offset, such as 2026-12-01T08:00:00Z");
+    }
+  }
+
+  /** {@code ttlSeconds} as a duration, or {@code defaultTtl} when it is absent and may be. */
+  private static Duration ttl(JsonObject json, Duration defaultTtl) {
+    if (json.getValue("ttlSeconds") == null && defaultTtl != null) {
+      return defaultTtl;
+    }
+    return Duration.ofSeconds(integer(json, "ttlSeconds", "invalid_ttl", null));
   }
 
   private static String text(JsonObject json, String field, String code) {

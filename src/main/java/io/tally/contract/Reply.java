@@ -1,5 +1,7 @@
 package io.tally.contract;
 
+import io.tally.pool.Hold;
+import io.tally.pool.HoldOutcome;
 import io.tally.pool.Pool;
 import io.tally.pool.Rejection;
 import io.tally.pool.Reservation;
@@ -80,6 +82,26 @@ public final class Reply {
   /** The reservation an order already holds, for a repeated reservation with the same {@code orderId}. */
   public static Reply alreadyReserved(Pool pool, Reservation reservation) {
     return ok(Views.reservation(pool, reservation));
+  }
+
+  /** A hold this request placed. */
+  public static Reply held(Pool pool, Hold hold) {
+    return new Reply(201, Views.hold(pool, hold));
+  }
+
+  /** A live hold as it is now: for a repeated hold with the same {@code orderId}, or an extended one. */
+  public static Reply hold(Pool pool, Hold hold) {
+    return ok(Views.hold(pool, hold));
+  }
+
+  /** A confirmed hold, as the reservation it became (confirming twice confirms once, and answers the same). */
+  public static Reply confirmed(Pool pool, Reservation reservation) {
+    return ok(Views.confirmed(pool, reservation));
+  }
+
+  /** A hold that ended without becoming a reservation: cancelled (by this request or before it) or expired. */
+  public static Reply ended(String holdId, HoldOutcome outcome) {
+    return ok(Views.ended(holdId, outcome));
   }
 
   /** A released reservation (releasing twice releases once, and answers the same). */

@@ -8,10 +8,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tally.journal.NewEvent;
 import io.tally.journal.RecordedEvent;
 import io.tally.pool.Channel;
+import io.tally.pool.Hold;
+import io.tally.pool.HoldOutcome;
 import io.tally.pool.Ids;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolEvent.CapacityChanged;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldCancelled;
+import io.tally.pool.PoolEvent.HoldConfirmed;
+import io.tally.pool.PoolEvent.HoldExpired;
+import io.tally.pool.PoolEvent.HoldExtended;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
@@ -21,6 +28,7 @@ import io.tally.pool.PoolStatus;
 import io.tally.pool.Reservation;
 import io.tally.pool.Slot;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -40,19 +48,31 @@ import org.pcollections.PMap;
  */
 public final class StoredForm {
 
-  public static final String POOL_DEFINED = "pool.defined.v1";
+  public static final String POOL_DEFINED = "pool.defined.v2";
   public static final String CAPACITY_CHANGED = "capacity.changed.v1";
   public static final String POOL_CLOSED = "pool.closed.v1";
   public static final String POOL_REOPENED = "pool.reopened.v1";
   public static final String CAPACITY_RESERVED = "capacity.reserved.v2";
   public static final String RESERVATION_RELEASED = "reservation.released.v2";
+  public static final String HOLD_PLACED = "hold.placed.v1";
+  public static final String HOLD_EXTENDED = "hold.extended.v1";
+  public static final String HOLD_CONFIRMED = "hold.confirmed.v1";
+  public static final String HOLD_CANCELLED = "hold.cancelled.v1";
+  public static final String HOLD_EXPIRED = "hold.expired.v1";
+  /** Still written for a pool without a cut-off; read as {@link #POOL_DEFINED}. */
+  public static final String POOL_DEFINED_V1 = "pool.defined.v1";
   /** Still written for a reservation whose region and channel are not known; read as {@link #CAPACITY_RESERVED}. */
   public static final String CAPACITY_RESERVED_V1 = "capacity.reserved.v1";
   /** Still written when the released reservation's region is not known; read as {@link #RESERVATION_RELEASED}. */
   public static final String RESERVATION_RELEASED_V1 = "reservation.released.v1";
 
-  /** 2: each reservation may carry its region and channel. */
-  private static final int SNAPSHOT_VERSION = 2;
+  /** 3: the pool's cut-off, its live holds and how its other holds ended. */
+  private static final int SNAPSHOT_VERSION = 3;
+  /**
+   * 2: each reservation may carry its region and channel. Still written for a pool with no cut-off and no holds, so
+   * that a node of the previous release reads it; read as a state version 3 without those.
+   */
+  private static final int SNAPSHOT_VERSION_2 = 2;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StoredForm() {
@@ -67,6 +87,10 @@ public final class StoredForm {
         payload.set("slot", slot(defined.slot()));
         ArrayNode regions = payload.putArray("regions");
         defined.regions().forEach(regions::add);
+        if (defined.cutoff() == null) {
+          yield POOL_DEFINED_V1;
+        }
+        payload.put("cutoff", defined.cutoff().toString());
         yield POOL_DEFINED;
       }
       case CapacityChanged changed -> {
@@ -95,6 +119,42 @@ public final class StoredForm {
         payload.put("region", released.region());
         yield RESERVATION_RELEASED;
       }
+      case HoldPlaced placed -> {
+        payload.put("holdId", placed.holdId());
+        payload.put("orderId", placed.orderId());
+        payload.put("units", placed.units());
+        payload.put("region", placed.region());
+        payload.put("channel", placed.channel() == null ? null : placed.channel().wireName());
+        payload.put("placedAt", placed.placedAt().toString());
+        payload.put("expiresAt", placed.expiresAt().toString());
+        yield HOLD_PLACED;
+      }
+      case HoldExtended extended -> {
+        payload.put("holdId", extended.holdId());
+        payload.put("expiresAt", extended.expiresAt().toString());
+        yield HOLD_EXTENDED;
+      }
+      case HoldConfirmed confirmed -> {
+        payload.put("holdId", confirmed.holdId());
+        payload.put("orderId", confirmed.orderId());
+        payload.put("units", confirmed.units());
+        payload.put("region", confirmed.region());
+        payload.put("channel", confirmed.channel() == null ? null : confirmed.channel().wireName());
+        yield HOLD_CONFIRMED;
+      }
+      case HoldCancelled cancelled -> {
+        payload.put("holdId", cancelled.holdId());
+        payload.put("units", cancelled.units());
+        payload.put("region", cancelled.region());
+        yield HOLD_CANCELLED;
+      }
+      case HoldExpired expired -> {
+        payload.put("holdId", expired.holdId());
+        payload.put("units", expired.units());
+        payload.put("region", expired.region());
+        payload.put("expiresAt", expired.expiresAt().toString());
+        yield HOLD_EXPIRED;
+      }
     };
     return new NewEvent(type, write(payload));
   }
@@ -105,7 +165,7 @@ public final class StoredForm {
     JsonNode json = current.payload();
     return switch (current.type()) {
       case POOL_DEFINED -> new PoolDefined(text(json, "poolId"), integer(json, "capacity"),
-          slot(field(json, "slot")), strings(field(json, "regions")));
+          slot(field(json, "slot")), strings(field(json, "regions")), optionalInstant(json, "cutoff"));
       case CAPACITY_CHANGED -> new CapacityChanged(integer(json, "capacity"));
       case POOL_CLOSED -> new PoolClosed();
       case POOL_REOPENED -> new PoolReopened();
@@ -113,6 +173,15 @@ public final class StoredForm {
           text(json, "orderId"), integer(json, "units"), optionalText(json, "region"), channel(json));
       case RESERVATION_RELEASED -> new ReservationReleased(text(json, "reservationId"),
           integer(json, "units"), optionalText(json, "region"));
+      case HOLD_PLACED -> new HoldPlaced(text(json, "holdId"), text(json, "orderId"), integer(json, "units"),
+          optionalText(json, "region"), channel(json), instant(json, "placedAt"), instant(json, "expiresAt"));
+      case HOLD_EXTENDED -> new HoldExtended(text(json, "holdId"), instant(json, "expiresAt"));
+      case HOLD_CONFIRMED -> new HoldConfirmed(text(json, "holdId"), text(json, "orderId"), integer(json, "units"),
+          optionalText(json, "region"), channel(json));
+      case HOLD_CANCELLED -> new HoldCancelled(text(json, "holdId"), integer(json, "units"),
+          optionalText(json, "region"));
+      case HOLD_EXPIRED -> new HoldExpired(text(json, "holdId"), integer(json, "units"), optionalText(json, "region"),
+          instant(json, "expiresAt"));
       default -> throw new IllegalStateException("no decoder for current type " + current.type());
     };
   }
@@ -146,10 +215,14 @@ public final class StoredForm {
     return Upcasters.CURRENT.contains(type);
   }
 
-  /** A pool's state as stored in {@code snapshots.state}; reservations keep only their number within the pool. */
+  /**
+   * A pool's state as stored in {@code snapshots.state}; reservations and holds keep only their number within the
+   * pool. A pool with no cut-off and no holds, ever, is written in state version 2, which the previous release reads.
+   */
   public static String snapshot(Pool pool) {
+    boolean needsV3 = pool.cutoff() != null || !pool.holds().isEmpty() || !pool.endedHolds().isEmpty();
     ObjectNode state = JSON.createObjectNode();
-    state.put("v", SNAPSHOT_VERSION);
+    state.put("v", needsV3 ? SNAPSHOT_VERSION : SNAPSHOT_VERSION_2);
     state.put("poolId", pool.poolId());
     state.put("capacity", pool.capacity());
     state.put("status", pool.status().wireName());
@@ -161,7 +234,7 @@ public final class StoredForm {
     for (Reservation reservation : pool.reservations().values()) {
       // [number, orderId, units] then, only when known, region and channel (a null region when only the channel is)
       ArrayNode entry = reservations.addArray();
-      entry.add(Ids.parseReservation(reservation.reservationId()).orElseThrow().number());
+      entry.add(number(reservation.reservationId()));
       entry.add(reservation.orderId());
       entry.add(reservation.units());
       if (reservation.region() != null || reservation.channel() != null) {
@@ -171,30 +244,48 @@ public final class StoredForm {
         entry.add(reservation.channel().wireName());
       }
     }
+    if (needsV3) {
+      state.put("cutoff", pool.cutoff() == null ? null : pool.cutoff().toString());
+      ArrayNode holds = state.putArray("holds");
+      for (Hold hold : pool.holds().values()) {
+        // [number, orderId, units, region, channel, placedAt, expiresAt]
+        holds.addArray().add(number(hold.holdId())).add(hold.orderId()).add(hold.units()).add(hold.region())
+            .add(hold.channel() == null ? null : hold.channel().wireName()).add(hold.placedAt().toString())
+            .add(hold.expiresAt().toString());
+      }
+      ArrayNode expired = state.putArray("expired");
+      ArrayNode cancelled = state.putArray("cancelled");
+      pool.endedHolds().forEach((holdId, outcome) ->
+          (outcome == HoldOutcome.EXPIRED ? expired : cancelled).add(number(holdId)));
+    }
     return write(state);
   }
 
   /**
-   * Whether a stored snapshot is of the state version this code writes. One of another version (older, or from a
-   * newer release during a rolling upgrade) is not read at all: the pool is replayed from its events instead, and a
-   * current snapshot written.
+   * Whether a stored snapshot is of a state version this code reads (2 or 3). One of another version (older, or
+   * from a newer release during a rolling upgrade) is not read at all: the pool is replayed from its events
+   * instead, and a current snapshot written.
    */
   public static boolean readable(String snapshot) {
     JsonNode version = read(snapshot).get("v");
-    return version != null && version.isInt() && version.intValue() == SNAPSHOT_VERSION;
+    return version != null && version.isInt()
+        && (version.intValue() == SNAPSHOT_VERSION || version.intValue() == SNAPSHOT_VERSION_2);
   }
 
   /** @throws IllegalStateException for a snapshot that is not {@link #readable} */
   public static Pool restore(String snapshot) {
     JsonNode state = read(snapshot);
     int version = integer(state, "v");
-    if (version != SNAPSHOT_VERSION) {
+    if (version != SNAPSHOT_VERSION && version != SNAPSHOT_VERSION_2) {
       throw new IllegalStateException("unknown snapshot version " + version);
     }
     String poolId = text(state, "poolId");
     PMap<String, Reservation> reservations = HashTreePMap.empty();
+    PMap<String, Hold> holds = HashTreePMap.empty();
+    PMap<String, HoldOutcome> ended = HashTreePMap.empty();
     PMap<String, String> orders = HashTreePMap.empty();
     long reserved = 0;
+    long held = 0;
     for (JsonNode entry : field(state, "reservations")) {
       String reservationId = Ids.reservationId(poolId, whole(entry, 0));
       String region = entry.size() > 3 && !entry.get(3).isNull() ? text(entry, 3) : null;
@@ -204,16 +295,40 @@ public final class StoredForm {
       orders = orders.plus(reservation.orderId(), reservationId);
       reserved += reservation.units();
     }
+    Instant cutoff = null;
+    if (version == SNAPSHOT_VERSION) {
+      cutoff = optionalInstant(state, "cutoff");
+      for (JsonNode entry : field(state, "holds")) {
+        String holdId = Ids.reservationId(poolId, whole(entry, 0));
+        Channel channel = entry.get(4).isNull() ? null : channel(text(entry, 4), entry);
+        Hold hold = new Hold(holdId, text(entry, 1), integer(entry, 2), entry.get(3).isNull() ? null : text(entry, 3),
+            channel, Instant.parse(text(entry, 5)), Instant.parse(text(entry, 6)));
+        holds = holds.plus(holdId, hold);
+        orders = orders.plus(hold.orderId(), holdId);
+        held += hold.units();
+      }
+      for (JsonNode number : field(state, "expired")) {
+        ended = ended.plus(Ids.reservationId(poolId, number.longValue()), HoldOutcome.EXPIRED);
+      }
+      for (JsonNode number : field(state, "cancelled")) {
+        ended = ended.plus(Ids.reservationId(poolId, number.longValue()), HoldOutcome.CANCELLED);
+      }
+    }
     PoolStatus status = PoolStatus.fromWireName(text(state, "status"))
         .orElseThrow(() -> new IllegalStateException("unknown status in snapshot of " + poolId));
-    return new Pool(poolId, integer(state, "capacity"), reserved, status, slot(field(state, "slot")),
-        strings(field(state, "regions")), whole(state, "issued"), reservations, orders);
+    return new Pool(poolId, integer(state, "capacity"), reserved, held, status, slot(field(state, "slot")),
+        strings(field(state, "regions")), cutoff, whole(state, "issued"), reservations, holds, ended, orders);
+  }
+
+  private static long number(String reservationId) {
+    return Ids.parseReservation(reservationId).orElseThrow().number();
   }
 
   /** Every stored event type name this release reads, old versions included; a test checks that each decodes. */
   public static List<String> eventTypes() {
-    return List.of(POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED_V1,
-        CAPACITY_RESERVED, RESERVATION_RELEASED_V1, RESERVATION_RELEASED);
+    return List.of(POOL_DEFINED_V1, POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED_V1,
+        CAPACITY_RESERVED, RESERVATION_RELEASED_V1, RESERVATION_RELEASED, HOLD_PLACED, HOLD_EXTENDED, HOLD_CONFIRMED,
+        HOLD_CANCELLED, HOLD_EXPIRED);
   }
 
   private static ObjectNode slot(Slot slot) {
@@ -234,6 +349,19 @@ public final class StoredForm {
     }
     JsonNode value = node.get(name);
     return value.isNull() ? null : text(node, name);
+  }
+
+  private static Instant instant(JsonNode node, String name) {
+    String text = text(node, name);
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalStateException("stored JSON has a '" + name + "' that is not an instant: " + node);
+    }
+  }
+
+  private static Instant optionalInstant(JsonNode node, String name) {
+    return optionalText(node, name) == null ? null : instant(node, name);
   }
 
   private static Channel channel(JsonNode node) {

@@ -27,10 +27,12 @@ public final class Upcasters {
   /** The type names this release reads without a step: the current version of each event. */
   static final Set<String> CURRENT = Set.of(StoredForm.POOL_DEFINED, StoredForm.CAPACITY_CHANGED,
       StoredForm.POOL_CLOSED, StoredForm.POOL_REOPENED, StoredForm.CAPACITY_RESERVED,
-      StoredForm.RESERVATION_RELEASED);
+      StoredForm.RESERVATION_RELEASED, StoredForm.HOLD_PLACED, StoredForm.HOLD_EXTENDED, StoredForm.HOLD_CONFIRMED,
+      StoredForm.HOLD_CANCELLED, StoredForm.HOLD_EXPIRED);
 
   /** From each older version to the next one. */
   private static final Map<String, Step> STEPS = Map.of(
+      "pool.defined.v1", new Step("pool.defined.v2", Upcasters::definedV1ToV2),
       "capacity.reserved.v1", new Step("capacity.reserved.v2", Upcasters::reservedV1ToV2),
       "reservation.released.v1", new Step("reservation.released.v2", Upcasters::releasedV1ToV2));
 
@@ -56,6 +58,13 @@ public final class Upcasters {
     return new Current(at, form);
   }
 
+  /** {@code pool.defined.v1 → v2}: pools of the earlier releases had no cut-off. */
+  static ObjectNode definedV1ToV2(ObjectNode v1) {
+    ObjectNode v2 = copy(v1);
+    v2.putNull("cutoff");
+    return v2;
+  }
+
   /**
    * {@code capacity.reserved.v1 → v2}: the first release did not record the order's region or channel, so both are
    * unknown.
@@ -74,7 +83,10 @@ public final class Upcasters {
     return v2;
   }
 
-  /** A shallow copy: stored payloads hold only scalar fields, which Jackson's nodes never change in place. */
+  /**
+   * A shallow copy: the steps only add top-level fields, and nested values (a pool's slot and regions) are shared
+   * but never changed.
+   */
   private static ObjectNode copy(ObjectNode node) {
     ObjectNode copy = JsonNodeFactory.instance.objectNode();
     copy.setAll(node);

@@ -1,5 +1,7 @@
 package io.tally.contract;
 
+import io.tally.pool.Hold;
+import io.tally.pool.HoldOutcome;
 import io.tally.pool.Pool;
 import io.tally.pool.Reservation;
 import io.vertx.core.json.JsonArray;
@@ -12,17 +14,22 @@ public final class Views {
   private Views() {
   }
 
+  /** A pool; its cut-off appears only when it has one. */
   public static JsonObject pool(Pool pool, long version) {
-    return new JsonObject()
+    JsonObject view = new JsonObject()
         .put("poolId", pool.poolId())
         .put("capacity", pool.capacity())
         .put("reserved", pool.reserved())
+        .put("held", pool.held())
         .put("remaining", pool.remaining())
         .put("status", pool.status().wireName())
         .put("slot", new JsonObject().put("start", pool.slot().start().toString())
             .put("end", pool.slot().end().toString()))
-        .put("regions", new JsonArray(pool.regions()))
-        .put("version", version);
+        .put("regions", new JsonArray(pool.regions()));
+    if (pool.cutoff() != null) {
+      view.put("cutoff", pool.cutoff().toString());
+    }
+    return view.put("version", version);
   }
 
   /** A reservation; its region and channel appear only when they are known. */
@@ -39,6 +46,36 @@ public final class Views {
       view.put("channel", reservation.channel().wireName());
     }
     return view.put("remaining", pool.remaining());
+  }
+
+  /** A live hold: what it holds and until when. */
+  public static JsonObject hold(Pool pool, Hold hold) {
+    JsonObject view = new JsonObject()
+        .put("holdId", hold.holdId())
+        .put("poolId", pool.poolId())
+        .put("orderId", hold.orderId())
+        .put("units", hold.units())
+        .put("status", "held")
+        .put("placedAt", hold.placedAt().toString())
+        .put("expiresAt", hold.expiresAt().toString());
+    if (hold.region() != null) {
+      view.put("region", hold.region());
+    }
+    if (hold.channel() != null) {
+      view.put("channel", hold.channel().wireName());
+    }
+    return view.put("remaining", pool.remaining());
+  }
+
+  /** A hold that was confirmed: the reservation it became, which has the hold's id. */
+  public static JsonObject confirmed(Pool pool, Reservation reservation) {
+    return new JsonObject().put("holdId", reservation.reservationId()).put("status", "confirmed")
+        .mergeIn(reservation(pool, reservation));
+  }
+
+  /** A hold that ended without becoming a reservation. */
+  public static JsonObject ended(String holdId, HoldOutcome outcome) {
+    return new JsonObject().put("holdId", holdId).put("status", outcome.wireName());
   }
 
   public static JsonObject released(String reservationId) {

@@ -1,13 +1,24 @@
 package io.tally.pool;
 
+import java.time.Instant;
 import java.util.List;
 
 /** What happened to a pool. Events are facts: {@link PoolDecider#evolve} applies them and never refuses one. */
 public sealed interface PoolEvent {
 
-  record PoolDefined(String poolId, int capacity, Slot slot, List<String> regions) implements PoolEvent {
+  /**
+   * @param cutoff the moment from which the pool takes no new reservations or holds; {@code null} when it takes
+   *     them until it is closed
+   */
+  record PoolDefined(String poolId, int capacity, Slot slot, List<String> regions, Instant cutoff)
+      implements PoolEvent {
     public PoolDefined {
       regions = List.copyOf(regions);
+    }
+
+    /** A pool without a cut-off. */
+    public PoolDefined(String poolId, int capacity, Slot slot, List<String> regions) {
+      this(poolId, capacity, slot, regions, null);
     }
   }
 
@@ -40,5 +51,25 @@ public sealed interface PoolEvent {
     public ReservationReleased(String reservationId, int units) {
       this(reservationId, units, null);
     }
+  }
+
+  /** Units set aside for an order until {@code expiresAt}; the hold's id is the reservation id it may become. */
+  record HoldPlaced(String holdId, String orderId, int units, String region, Channel channel, Instant placedAt,
+      Instant expiresAt) implements PoolEvent {
+  }
+
+  record HoldExtended(String holdId, Instant expiresAt) implements PoolEvent {
+  }
+
+  /** The hold became the reservation with the same id; its units stay taken. */
+  record HoldConfirmed(String holdId, String orderId, int units, String region, Channel channel)
+      implements PoolEvent {
+  }
+
+  record HoldCancelled(String holdId, int units, String region) implements PoolEvent {
+  }
+
+  /** The hold's time was up before it was confirmed or cancelled: its units are free again. */
+  record HoldExpired(String holdId, int units, String region, Instant expiresAt) implements PoolEvent {
   }
 }

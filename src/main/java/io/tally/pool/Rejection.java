@@ -1,5 +1,7 @@
 package io.tally.pool;
 
+import java.time.Instant;
+
 /**
  * Why a command was not carried out: a stable machine-readable {@code code}, the {@link Kind} of failure (which the
  * edges map to HTTP statuses) and a message for people.
@@ -22,6 +24,13 @@ public record Rejection(String code, Kind kind, String message) {
   public static final String CAPACITY_EXHAUSTED = "capacity_exhausted";
   public static final String RESERVATION_NOT_FOUND = "reservation_not_found";
   public static final String INVALID_REGION = "invalid_region";
+  public static final String PAST_CUTOFF = "past_cutoff";
+  public static final String HOLD_NOT_FOUND = "hold_not_found";
+  public static final String HOLD_EXPIRED = "hold_expired";
+  public static final String HOLD_CANCELLED = "hold_cancelled";
+  public static final String HOLD_CONFIRMED = "hold_confirmed";
+  public static final String ORDER_ON_HOLD = "order_on_hold";
+  public static final String HOLD_TOO_LONG = "hold_too_long";
 
   public static Rejection invalid(String code, String message) {
     return new Rejection(code, Kind.INVALID, message);
@@ -50,5 +59,38 @@ public record Rejection(String code, Kind kind, String message) {
 
   static Rejection reservationNotFound(String reservationId) {
     return new Rejection(RESERVATION_NOT_FOUND, Kind.NOT_FOUND, "reservation '" + reservationId + "' does not exist");
+  }
+
+  static Rejection pastCutoff(String poolId, Instant cutoff) {
+    return new Rejection(PAST_CUTOFF, Kind.CONFLICT, "pool '" + poolId + "' stopped taking orders at its cut-off, "
+        + cutoff);
+  }
+
+  static Rejection holdNotFound(String holdId) {
+    return new Rejection(HOLD_NOT_FOUND, Kind.NOT_FOUND, "hold '" + holdId + "' does not exist");
+  }
+
+  static Rejection holdExpired(String holdId) {
+    return new Rejection(HOLD_EXPIRED, Kind.CONFLICT, "hold '" + holdId + "' expired and its units were given back;"
+        + " place a new hold");
+  }
+
+  static Rejection holdCancelled(String holdId) {
+    return new Rejection(HOLD_CANCELLED, Kind.CONFLICT, "hold '" + holdId + "' was cancelled");
+  }
+
+  static Rejection holdConfirmed(String holdId) {
+    return new Rejection(HOLD_CONFIRMED, Kind.CONFLICT, "hold '" + holdId + "' was confirmed and is a reservation;"
+        + " release the reservation instead");
+  }
+
+  static Rejection orderOnHold(String orderId, String holdId) {
+    return new Rejection(ORDER_ON_HOLD, Kind.CONFLICT, "order '" + orderId + "' holds units as hold '" + holdId
+        + "'; confirm or cancel the hold");
+  }
+
+  static Rejection holdTooLong(String holdId, Instant latest) {
+    return new Rejection(HOLD_TOO_LONG, Kind.CONFLICT, "hold '" + holdId + "' may live until " + latest
+        + " at the latest (" + PoolCommand.MAX_HOLD_TTL.toSeconds() + " s from when it was placed)");
   }
 }

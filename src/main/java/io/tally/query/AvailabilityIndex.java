@@ -27,12 +27,16 @@ final class AvailabilityIndex {
     final Instant end;
     final LocalDate day;
     final List<String> regions;
+    /** From when the slot is no longer offered; null for never. */
+    final Instant cutoff;
     long seq;
     long remaining;
     boolean open;
 
-    Slot(String poolId, Instant start, Instant end, List<String> regions, long seq, long remaining, boolean open) {
+    Slot(String poolId, Instant start, Instant end, List<String> regions, Instant cutoff, long seq, long remaining,
+        boolean open) {
       this.poolId = poolId;
+      this.cutoff = cutoff;
       this.start = start;
       this.end = end;
       this.day = LocalDate.ofInstant(start, ZoneOffset.UTC);
@@ -46,6 +50,11 @@ final class AvailabilityIndex {
 
     boolean available(int units) {
       return open && remaining >= units;
+    }
+
+    /** Whether the slot is offered at all at {@code now}: open and not past its cut-off. */
+    boolean offered(Instant now) {
+      return open && (cutoff == null || now.isBefore(cutoff));
     }
 
     /**
@@ -66,6 +75,7 @@ final class AvailabilityIndex {
 
   private final Map<String, Slot> pools = new HashMap<>();
   private final Map<String, NavigableMap<LocalDate, Map<String, Slot>>> byRegion = new HashMap<>();
+  private final NavigableMap<Instant, List<Slot>> byCutoff = new TreeMap<>();
 
   int size() {
     return pools.size();
@@ -79,6 +89,9 @@ final class AvailabilityIndex {
       for (String region : row.regions) {
         byRegion.computeIfAbsent(region, r -> new TreeMap<>())
             .computeIfAbsent(row.day, d -> new HashMap<>()).put(row.poolId, row);
+      }
+      if (row.cutoff != null) {
+        byCutoff.computeIfAbsent(row.cutoff, c -> new ArrayList<>()).add(row);
       }
       return row;
     }
@@ -105,8 +118,18 @@ final class AvailabilityIndex {
     return known;
   }
 
-  /** The open pools serving {@code region} whose day is in {@code [from, to)}, by start time. */
-  List<Slot> offered(String region, LocalDate from, LocalDate to) {
+  /** The slots whose cut-off is after {@code after} and at or before {@code upTo}: they stopped being offered. */
+  List<Slot> cutOff(Instant after, Instant upTo) {
+    List<Slot> slots = new ArrayList<>();
+    byCutoff.subMap(after, false, upTo, true).values().forEach(slots::addAll);
+    return slots;
+  }
+
+  /**
+   * The pools offered at {@code now} (open, and before their cut-off) serving {@code region} whose day is in
+   * {@code [from, to)}, by start time.
+   */
+  List<Slot> offered(String region, LocalDate from, LocalDate to, Instant now) {
     NavigableMap<LocalDate, Map<String, Slot>> days = byRegion.get(region);
     if (days == null) {
       return List.of();
@@ -114,7 +137,7 @@ final class AvailabilityIndex {
     List<Slot> slots = new ArrayList<>();
     for (Map<String, Slot> day : days.subMap(from, true, to, false).values()) {
       for (Slot slot : day.values()) {
-        if (slot.open) {
+        if (slot.offered(now)) {
           slots.add(slot);
         }
       }

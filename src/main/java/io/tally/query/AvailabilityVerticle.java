@@ -17,6 +17,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -38,7 +41,7 @@ public final class AvailabilityVerticle extends VerticleBase {
 
   private static final String HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon";
   private static final String CHANGED_SINCE = """
-      SELECT pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions
+      SELECT pool_id, seq, capacity, reserved, held, status, slot_start, slot_end, regions, cutoff
         FROM pool_view
        WHERE tx_id >= $1::text::xid8""";
 
@@ -49,23 +52,32 @@ public final class AvailabilityVerticle extends VerticleBase {
 
   private final io.vertx.sqlclient.Pool sql;
   private final QueryConfig config;
+  private final Clock clock;
   private final AvailabilityIndex index = new AvailabilityIndex();
   private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
   private String horizon = "0";
+  /** Slots with cut-offs up to this moment were told to this node's WebSockets as no longer offered. */
+  private Instant cutOffUpTo;
   private long catchUpTimer;
   private boolean catchingUp;
   private boolean catchUpAgain;
 
-  public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config) {
+  /** @param clock the node's one clock: a slot is no longer offered from its pool's cut-off on */
+  public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config, Clock clock) {
     this.sql = sql;
     this.config = config;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
+    cutOffUpTo = clock.instant();
     return catchUp().compose(loaded -> {
       log.info("Availability index loaded with {} pools", index.size());
-      catchUpTimer = vertx.setPeriodic(config.catchUp().toMillis(), tick -> catchUp());
+      catchUpTimer = vertx.setPeriodic(config.catchUp().toMillis(), tick -> {
+        catchUp();
+        tellCutOffs();
+      });
       return Future.join(
           vertx.eventBus().<JsonObject>consumer(Addresses.POOL_CHANGED, this::changed).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.AVAILABILITY_QUERY, this::publicQuery).completion(),
@@ -110,7 +122,7 @@ public final class AvailabilityVerticle extends VerticleBase {
       message.reply(Reply.refused(refusal));
       return;
     }
-    List<Slot> offered = index.offered(request.region(), request.from(), request.to());
+    List<Slot> offered = index.offered(request.region(), request.from(), request.to(), clock.instant());
     Buffer body = Buffer.buffer(SLOTS_OPEN.length + 1 + offered.size() * 128);
     body.appendBytes(SLOTS_OPEN);
     for (int i = 0; i < offered.size(); i++) {
@@ -125,7 +137,7 @@ public final class AvailabilityVerticle extends VerticleBase {
 
   private JsonObject answer(AvailabilityRequest request, boolean withSeq) {
     JsonArray slots = new JsonArray();
-    for (Slot slot : index.offered(request.region(), request.from(), request.to())) {
+    for (Slot slot : index.offered(request.region(), request.from(), request.to(), clock.instant())) {
       JsonObject item = new JsonObject().put("poolId", slot.poolId).put("start", slot.start.toString())
           .put("end", slot.end.toString()).put("available", slot.available(request.units()));
       if (withSeq) {
@@ -188,10 +200,11 @@ public final class AvailabilityVerticle extends VerticleBase {
     List<Slot> changed = new ArrayList<>();
     for (Row row : rows) {
       List<String> regions = List.of(row.getArrayOfStrings("regions"));
-      long remaining = Math.max(0, row.getInteger("capacity") - row.getLong("reserved"));
+      long remaining = Math.max(0, row.getInteger("capacity") - row.getLong("reserved") - row.getLong("held"));
+      OffsetDateTime cutoff = row.getOffsetDateTime("cutoff");
       Slot slot = index.put(new Slot(row.getString("pool_id"), row.getOffsetDateTime("slot_start").toInstant(),
-          row.getOffsetDateTime("slot_end").toInstant(), regions, row.getLong("seq"), remaining,
-          "open".equals(row.getString("status"))));
+          row.getOffsetDateTime("slot_end").toInstant(), regions, cutoff == null ? null : cutoff.toInstant(),
+          row.getLong("seq"), remaining, "open".equals(row.getString("status"))));
       if (slot != null) {
         changed.add(slot);
       }
@@ -199,7 +212,16 @@ public final class AvailabilityVerticle extends VerticleBase {
     changed.forEach(this::tell);
   }
 
-  /** Tells this node's WebSocket clients how a slot stands now. */
+  /** Tells this node's WebSocket clients of the slots whose cut-off passed since the last time: no longer offered. */
+  private void tellCutOffs() {
+    Instant now = clock.instant();
+    if (now.isAfter(cutOffUpTo)) {
+      index.cutOff(cutOffUpTo, now).forEach(this::tell);
+      cutOffUpTo = now;
+    }
+  }
+
+  /** Tells this node's WebSocket clients how a slot stands now; a slot past its cut-off is told as not open. */
   private void tell(Slot slot) {
     vertx.eventBus().publish(Addresses.AVAILABILITY_CHANGED_LOCAL, new JsonObject()
         .put("poolId", slot.poolId)
@@ -209,6 +231,6 @@ public final class AvailabilityVerticle extends VerticleBase {
         .put("end", slot.end.toString())
         .put("seq", slot.seq)
         .put("remaining", slot.remaining)
-        .put("open", slot.open), local);
+        .put("open", slot.offered(clock.instant())), local);
   }
 }

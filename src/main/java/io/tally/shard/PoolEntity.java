@@ -13,16 +13,24 @@ import io.tally.journal.StreamAppend;
 import io.tally.journal.StreamHistory;
 import io.tally.pool.Decision;
 import io.tally.pool.Pool;
+import io.tally.pool.PoolCommand.CancelHold;
 import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.ConfirmHold;
 import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.ExpireHolds;
+import io.tally.pool.PoolCommand.ExtendHold;
+import io.tally.pool.PoolCommand.PlaceHold;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
 import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.Rejection;
 import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * One pool in memory on its shard's context. Commands are decided one at a time in arrival order; while the
  * pool's append is in flight, newly arrived commands wait and are then decided together into the next append
  * (group commit per pool). Nothing is answered before the events it depends on are committed.
+ *
+ * <p>Time is read from one clock, once per batch: before the batch's commands are decided, every hold whose time is
+ * up is expired, so the expiries go into the batch's append (the first append of a pool loaded after its holds'
+ * deadlines passed) and the commands after them see the units free.
  *
  * <p>If an append fails, the pool's in-memory state can no longer be trusted (another writer may own the stream,
  * or the commit's outcome is unknown): every waiting command is answered "retry" and the entity forgets itself, so
@@ -57,6 +69,7 @@ final class PoolEntity {
   private final Runnable onAnswered;
   private final LoadLimiter loads;
   private final BiConsumer<Pool, Long> changed;
+  private final Clock clock;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
   private Pool state;
@@ -79,8 +92,9 @@ final class PoolEntity {
    * @param onAnswered told after every batch of answers, so a retiring shard knows when nothing is in flight
    */
   PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads,
-      BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget, Runnable onAnswered) {
+      Clock clock, BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget, Runnable onAnswered) {
     this.poolId = poolId;
+    this.clock = clock;
     this.loads = loads;
     this.changed = changed;
     this.journal = journal;
@@ -219,15 +233,16 @@ final class PoolEntity {
    * they were answered at once (no events), false when their append is in flight.
    */
   private boolean decideBatch() {
-    Pool working = state;
-    List<PoolEvent> events = new ArrayList<>();
+    Instant now = clock.instant();
+    List<PoolEvent> events = new ArrayList<>(PoolDecider.expire(state, now));
+    Pool working = PoolDecider.replay(state, events);
     List<Pending> answered = new ArrayList<>();
     List<Reply> replies = new ArrayList<>();
     while (!queue.isEmpty() && answered.size() < shardConfig.maxCommandsPerAppend()) {
       Pending pending = queue.poll();
       Reply reply;
       if (pending.request() instanceof PoolRequest.Decide(PoolCommand command)) {
-        Decision decision = PoolDecider.decide(working, command);
+        Decision decision = PoolDecider.decide(working, command, now);
         if (decision instanceof Decision.Accepted(List<PoolEvent> accepted)) {
           working = PoolDecider.replay(working, accepted);
           events.addAll(accepted);
@@ -307,6 +322,18 @@ final class PoolEntity {
         yield Reply.alreadyReserved(pool, pool.reservationOf(reserve.orderId()).orElseThrow());
       }
       case Release release -> Reply.released(release.reservationId());
+      case PlaceHold hold -> {
+        if (!events.isEmpty() && events.getFirst() instanceof HoldPlaced placed) {
+          yield Reply.held(pool, pool.hold(placed.holdId()).orElseThrow());
+        }
+        // a repeated orderId gets its hold, or the reservation the hold became
+        yield pool.holdOf(hold.orderId()).map(live -> Reply.hold(pool, live))
+            .orElseGet(() -> Reply.confirmed(pool, pool.reservationOf(hold.orderId()).orElseThrow()));
+      }
+      case ConfirmHold confirm -> Reply.confirmed(pool, pool.reservation(confirm.holdId()).orElseThrow());
+      case CancelHold cancel -> Reply.ended(cancel.holdId(), pool.endedHolds().get(cancel.holdId()));
+      case ExtendHold extend -> Reply.hold(pool, pool.hold(extend.holdId()).orElseThrow());
+      case ExpireHolds expire -> Reply.pool(pool, newVersion);
     };
   }
 

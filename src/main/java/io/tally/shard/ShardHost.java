@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +50,7 @@ final class ShardHost {
   private final ShardConfig shardConfig;
   private final JournalConfig journalConfig;
   private final LoadLimiter loads;
+  private final Clock clock;
   private final Supplier<Reply> moved;
   private final Map<String, PoolEntity> entities = new HashMap<>();
   private final ArrayDeque<PoolEntity.Pending> held = new ArrayDeque<>();
@@ -61,7 +63,8 @@ final class ShardHost {
    *     the owner in this node's view at that moment
    */
   ShardHost(int shard, Vertx vertx, Context context, Journal journal, ShardConfig shardConfig,
-      JournalConfig journalConfig, LoadLimiter loads, State initial, Supplier<Reply> moved) {
+      JournalConfig journalConfig, LoadLimiter loads, Clock clock, State initial, Supplier<Reply> moved) {
+    this.clock = clock;
     this.shard = shard;
     this.vertx = vertx;
     this.context = context;
@@ -150,7 +153,7 @@ final class ShardHost {
 
   private PoolEntity entity(String poolId) {
     return entities.computeIfAbsent(poolId,
-        id -> new PoolEntity(id, journal, shardConfig, journalConfig, loads, this::publish, this::forget,
+        id -> new PoolEntity(id, journal, shardConfig, journalConfig, loads, clock, this::publish, this::forget,
             this::checkDrained));
   }
 

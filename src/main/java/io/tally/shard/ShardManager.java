@@ -6,6 +6,7 @@ import io.tally.config.ShardConfig;
 import io.tally.contract.PoolRequest;
 import io.tally.contract.Reply;
 import io.tally.journal.Journal;
+import io.tally.pool.PoolCommand;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -15,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,6 +70,8 @@ public final class ShardManager {
   private final boolean aggregate;
   private final int hostContexts;
   private final LoadLimiter loads;
+  private final Clock clock;
+  private final HoldDeadlines deadlines;
   private final Context context;
   private final List<Context> contexts = new CopyOnWriteArrayList<>();
   private final Map<Integer, ShardHost> hosts = new ConcurrentHashMap<>();
@@ -83,6 +87,7 @@ public final class ShardManager {
   private final Promise<Void> stopped = Promise.promise();
   private volatile boolean joining = true;
   private volatile boolean leaving;
+  private boolean sweeping;
   private boolean joinRequested;
   private boolean finishing;
   private long stopStarted;
@@ -92,10 +97,15 @@ public final class ShardManager {
 
   /**
    * @param hostContexts how many event-loop contexts the shard hosts are spread over (one per event loop)
+   * @param clock the node's one clock, by which holds expire and cut-offs pass
+   * @param deadlines where the pools with holds due are found, every {@code shards.holdSweepMs}
    */
   public ShardManager(Vertx vertx, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
-      ClusterConfig clusterConfig, Membership membership, boolean aggregate, int hostContexts) {
+      ClusterConfig clusterConfig, Membership membership, boolean aggregate, int hostContexts, Clock clock,
+      HoldDeadlines deadlines) {
     this.vertx = vertx;
+    this.clock = clock;
+    this.deadlines = deadlines;
     this.journal = journal;
     this.shardConfig = shardConfig;
     this.journalConfig = journalConfig;
@@ -119,6 +129,9 @@ public final class ShardManager {
         membership.onChange(() -> context.runOnContext(change -> reconcile()));
         membership.announce(true, false, hosted());
         reconcile();
+        if (aggregate) {
+          vertx.setPeriodic(shardConfig.holdSweep().toMillis(), tick -> sweepHolds());
+        }
         started.complete();
       });
       return started.future();
@@ -285,7 +298,7 @@ public final class ShardManager {
         gained.add(shard);
         boolean forced = shardConfig.alsoServe().contains(shard);
         hosts.put(shard, new ShardHost(shard, vertx, contexts.get(shard % contexts.size()), journal, shardConfig,
-            journalConfig, loads, forced ? ShardHost.State.SERVING : ShardHost.State.AWAITING,
+            journalConfig, loads, clock, forced ? ShardHost.State.SERVING : ShardHost.State.AWAITING,
             () -> misdirected(shard)));
         if (!forced) {
           unreleased.put(shard, new HashSet<>(peers));
@@ -453,6 +466,31 @@ public final class ShardManager {
       vertx.cancelTimer(ticker);
       ticker = -1;
     }
+  }
+
+  /**
+   * Expires the holds whose time is up in the pools of the shards this node serves, whether or not the pools are in
+   * memory: each due pool is sent an expiry, which its entity decides like any command (a pool whose holds were
+   * expired meanwhile records nothing). This is what re-arms the holds of a shard taken over from a crashed node.
+   */
+  private void sweepHolds() {
+    if (sweeping || leaving) {
+      return;
+    }
+    sweeping = true;
+    deadlines.poolsDueAt(clock.instant())
+        .onSuccess(pools -> pools.forEach(poolId -> {
+          ShardHost host = hosts.get(Shards.shardOf(poolId, shardConfig.count()));
+          if (host != null && host.state() == ShardHost.State.SERVING) {
+            host.submit(new PoolRequest.Decide(new PoolCommand.ExpireHolds(poolId)), reply -> {
+              if (!reply.succeeded()) {
+                log.debug("Expiring the holds of {} was answered {}; the next sweep tries again", poolId, reply);
+              }
+            });
+          }
+        }))
+        .onFailure(failure -> log.warn("Could not look for holds to expire: {}", failure.toString()))
+        .onComplete(done -> sweeping = false);
   }
 
   /** "Not owner", naming the owner of {@code shard} in this node's view; "retry" if that is this node itself. */

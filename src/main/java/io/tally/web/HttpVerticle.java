@@ -124,6 +124,10 @@ public final class HttpVerticle extends VerticleBase {
         withPool(ctx, body(ctx))));
     router.delete("/reservations/:reservationId").handler(ctx -> command(ctx, "release",
         new JsonObject().put("reservationId", ctx.pathParam("reservationId"))));
+    router.post("/pools/:poolId/holds").handler(ctx -> command(ctx, "hold", withPool(ctx, body(ctx))));
+    router.post("/holds/:holdId/confirm").handler(ctx -> command(ctx, "confirm", withHold(ctx, new JsonObject())));
+    router.patch("/holds/:holdId").handler(ctx -> command(ctx, "extend", withHold(ctx, body(ctx))));
+    router.delete("/holds/:holdId").handler(ctx -> command(ctx, "cancel", withHold(ctx, new JsonObject())));
     router.post("/availability").handler(this::availability);
     router.get("/events").handler(this::feed);
     router.get("/reports/demand").handler(this::demand);
@@ -231,6 +235,10 @@ public final class HttpVerticle extends VerticleBase {
 
   private static JsonObject withPool(RoutingContext ctx, JsonObject body) {
     return body.put("poolId", ctx.pathParam("poolId"));
+  }
+
+  private static JsonObject withHold(RoutingContext ctx, JsonObject body) {
+    return body.put("holdId", ctx.pathParam("holdId"));
   }
 
   /** The request body as a JSON object; anything else is a 400. */

@@ -184,7 +184,8 @@ class EventMigrationIT {
             PoolCommand command = c == 0
                 ? new DefinePool(poolId, 40 + random.nextInt(40), new Slot(start, start.plusSeconds(7200)), regions)
                 : command(random, poolId, regions, pool, c);
-            if (PoolDecider.decide(pool, command) instanceof Decision.Accepted(List<PoolEvent> events)) {
+            Decision decision = PoolDecider.decide(pool, command, start.minusSeconds(86_400));
+            if (decision instanceof Decision.Accepted(List<PoolEvent> events)) {
               for (PoolEvent event : events) {
                 pool = PoolDecider.evolve(pool, event);
                 NewEvent stored = StoredForm.encode(event);

@@ -129,6 +129,20 @@ class ClusterAnswersIT {
           new JsonObject().put("type", "release").put("reservationId", "sibling-1~1")).await();
       assertEquals(true, released.body().getBoolean("released"));
       assertEquals(0, http.get("/pools/sibling-1").body().getInteger("reserved"));
+
+      JsonObject hold = new JsonObject().put("type", "hold").put("poolId", "sibling-1").put("orderId", "s3")
+          .put("ttlSeconds", 600);
+      Message<JsonObject> held = sibling.eventBus().<JsonObject>request(Addresses.POOL_COMMAND, hold).await();
+      assertEquals("201", held.headers().get("status"));
+      String holdId = held.body().getString("holdId");
+      assertEquals("capacity_exhausted", refused(sibling, hold.copy().put("orderId", "s4")).getMessage(),
+          "a hold counts against capacity");
+      Message<JsonObject> confirmed = sibling.eventBus().<JsonObject>request(Addresses.POOL_COMMAND,
+          new JsonObject().put("type", "confirm").put("holdId", holdId)).await();
+      assertEquals(holdId, confirmed.body().getString("reservationId"));
+      assertEquals("hold_confirmed", refused(sibling, new JsonObject().put("type", "cancel").put("holdId", holdId))
+          .getMessage());
+      assertEquals(1, http.get("/pools/sibling-1").body().getInteger("reserved"));
     } finally {
       sibling.close().await();
     }

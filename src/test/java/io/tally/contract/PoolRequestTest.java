@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tally.pool.Channel;
+import io.tally.pool.PoolCommand.CancelHold;
 import io.tally.pool.PoolCommand.ChangePool;
+import io.tally.pool.PoolCommand.ConfirmHold;
 import io.tally.pool.PoolCommand.DefinePool;
+import io.tally.pool.PoolCommand.ExtendHold;
+import io.tally.pool.PoolCommand.PlaceHold;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
+import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolStatus;
 import io.tally.pool.Slot;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -100,6 +106,51 @@ class PoolRequestTest {
     PoolRequest request = parse("{\"type\": \"release\", \"reservationId\": \"depot-7:vans~12\"}");
     assertEquals(new PoolRequest.Decide(new Release("depot-7:vans~12")), request);
     assertEquals("depot-7:vans", request.poolId());
+  }
+
+  @Test
+  void aDefineRequestMayNameItsCutoffAsADurationBeforeTheSlotOrAsAnInstant() {
+    Instant twoHoursBefore = SLOT.start().minusSeconds(7_200);
+    DefinePool withCutoff = new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"), twoHoursBefore);
+    assertEquals(new PoolRequest.Decide(withCutoff), parse(defineWith("cutoff", "\"PT2H\"")));
+    assertEquals(new PoolRequest.Decide(withCutoff), parse(defineWith("cutoff", "\"2026-12-01T09:00:00+01:00\"")));
+    assertEquals(new PoolRequest.Decide(new DefinePool("depot-7:vans", 40, SLOT, List.of("SW1A 1", "SW1A 2"))),
+        parse(defineWith("cutoff", "null")));
+  }
+
+  @ParameterizedTest(name = "cutoff {0}")
+  @CsvSource(delimiter = '|', value = {"\"2h\"", "\"-PT1H\"", "7200", "\"2026-12-01T12:00:00Z\"",
+      "\"2026-12-01T09:00:00\""})
+  void aCutoffThatIsNotADurationBeforeTheSlotNorAnInstantBeforeItsEndIsRefused(String cutoff) {
+    assertRefused("invalid_cutoff", defineWith("cutoff", cutoff));
+  }
+
+  @Test
+  void holdRequestsBecomeTheirCommands() {
+    assertEquals(new PoolRequest.Decide(new PlaceHold("p", "o1", 2, "SW1A 1", Channel.DELIVERY,
+            Duration.ofSeconds(90))),
+        parse("{\"type\": \"hold\", \"poolId\": \"p\", \"orderId\": \"o1\", \"units\": 2, \"ttlSeconds\": 90,"
+            + " \"region\": \"SW1A 1\", \"channel\": \"delivery\"}"));
+    assertEquals(new PoolRequest.Decide(new PlaceHold("p", "o1", 1, null, null, PoolCommand.DEFAULT_HOLD_TTL)),
+        parse("{\"type\": \"hold\", \"poolId\": \"p\", \"orderId\": \"o1\"}"));
+    assertEquals(new PoolRequest.Decide(new ConfirmHold("p~3")), parse("{\"type\": \"confirm\", \"holdId\": \"p~3\"}"));
+    assertEquals(new PoolRequest.Decide(new CancelHold("p~3")), parse("{\"type\": \"cancel\", \"holdId\": \"p~3\"}"));
+    assertEquals(new PoolRequest.Decide(new ExtendHold("p~3", Duration.ofSeconds(60))),
+        parse("{\"type\": \"extend\", \"holdId\": \"p~3\", \"ttlSeconds\": 60}"));
+    assertEquals("p", parse("{\"type\": \"confirm\", \"holdId\": \"p~3\"}").poolId());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"type\": \"hold\", \"poolId\": \"p\", \"orderId\": \"o1\", \"ttlSeconds\": 0} | invalid_ttl",
+      "{\"type\": \"hold\", \"poolId\": \"p\", \"orderId\": \"o1\", \"ttlSeconds\": 3601} | invalid_ttl",
+      "{\"type\": \"hold\", \"poolId\": \"p\", \"orderId\": \"o1\", \"ttlSeconds\": 1.5} | invalid_ttl",
+      "{\"type\": \"hold\", \"poolId\": \"p\", \"units\": 1} | invalid_order_id",
+      "{\"type\": \"extend\", \"holdId\": \"p~3\"} | invalid_ttl",
+      "{\"type\": \"confirm\", \"holdId\": \"p\"} | invalid_hold_id",
+      "{\"type\": \"cancel\"} | invalid_hold_id"})
+  void badHoldRequestsAreRefusedNamingTheField(String json, String code) {
+    assertRefused(code, json);
   }
 
   @Test

@@ -12,6 +12,11 @@ import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent.CapacityChanged;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldCancelled;
+import io.tally.pool.PoolEvent.HoldConfirmed;
+import io.tally.pool.PoolEvent.HoldExpired;
+import io.tally.pool.PoolEvent.HoldExtended;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
@@ -64,6 +69,22 @@ class StoredFormTest {
       new CapacityReserved(POOL + "~3", "order-1003", 1, null, Channel.PICKUP),
       new ReservationReleased(POOL + "~2", 2, "SW1A 2"));
 
+  private static final String PICKERS = "depot-7:pickers";
+  private static final Instant AT = Instant.parse("2026-12-01T07:00:00Z");
+
+  /** The events of {@code fixtures/events-v3.jsonl}: a pool with a cut-off, and holds that ended every way. */
+  private static final List<PoolEvent> FIXTURE_V3_EVENTS = List.of(
+      new PoolDefined(PICKERS, 12, SLOT, List.of("SW1A 1"), Instant.parse("2026-12-01T08:00:00Z")),
+      new HoldPlaced(PICKERS + "~1", "order-2001", 2, "SW1A 1", Channel.DELIVERY, AT, AT.plusSeconds(600)),
+      new HoldExtended(PICKERS + "~1", AT.plusSeconds(1200)),
+      new HoldConfirmed(PICKERS + "~1", "order-2001", 2, "SW1A 1", Channel.DELIVERY),
+      new HoldPlaced(PICKERS + "~2", "order-2002", 1, null, null, AT.plusSeconds(60), AT.plusSeconds(660)),
+      new HoldCancelled(PICKERS + "~2", 1, null),
+      new HoldPlaced(PICKERS + "~3", "order-2003", 3, "SW1A 1", null, AT.plusSeconds(120), AT.plusSeconds(720)),
+      new HoldExpired(PICKERS + "~3", 3, "SW1A 1", AT.plusSeconds(720)),
+      new HoldPlaced(PICKERS + "~4", "order-2004", 1, null, Channel.PICKUP, AT.plusSeconds(180),
+          AT.plusSeconds(780)));
+
   private record Row(String type, JsonObject payload) {
   }
 
@@ -107,8 +128,18 @@ class StoredFormTest {
   }
 
   @Test
+  void storedV3RowsDecodeToTheirEvents() {
+    List<PoolEvent> decoded = rows("fixtures/events-v3.jsonl").stream()
+        .map(row -> StoredForm.decode(row.type(), row.payload().encode()))
+        .toList();
+    assertEquals(FIXTURE_V3_EVENTS, decoded);
+  }
+
+  @Test
   void theFixturesHoldARowOfEveryStoredType() {
-    Set<String> fixtureTypes = Stream.concat(fixtureRows().stream(), rows("fixtures/events-v2.jsonl").stream())
+    Set<String> fixtureTypes = Stream.of("fixtures/events-v1.jsonl", "fixtures/events-v2.jsonl",
+            "fixtures/events-v3.jsonl")
+        .flatMap(path -> rows(path).stream())
         .map(Row::type).collect(Collectors.toSet());
     assertEquals(Set.copyOf(StoredForm.eventTypes()), fixtureTypes);
     assertEquals(StoredForm.eventTypes().size(), Set.copyOf(StoredForm.eventTypes()).size(),
@@ -128,6 +159,12 @@ class StoredFormTest {
       NewEvent encoded = StoredForm.encode(FIXTURE_V2_EVENTS.get(i));
       assertEquals(v2.get(i).type(), encoded.type());
       assertEquals(v2.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
+    }
+    List<Row> v3 = rows("fixtures/events-v3.jsonl");
+    for (int i = 0; i < v3.size(); i++) {
+      NewEvent encoded = StoredForm.encode(FIXTURE_V3_EVENTS.get(i));
+      assertEquals(v3.get(i).type(), encoded.type());
+      assertEquals(v3.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
     }
   }
 
@@ -170,7 +207,15 @@ class StoredFormTest {
         new CapacityReserved("p~3", "o3", 3, "A", null),
         new CapacityReserved("p~4", "o4", 4, null, Channel.PICKUP),
         new ReservationReleased("p~1", 10_000),
-        new ReservationReleased("p~2", 2, "注文"));
+        new ReservationReleased("p~2", 2, "注文"),
+        new PoolDefined("p", 3, SLOT, List.of("A"), Instant.parse("2026-12-01T09:59:59.5Z")),
+        new HoldPlaced("p~5", "o5", 5, "A", Channel.PICKUP, AT, AT.plusSeconds(3600)),
+        new HoldPlaced("p~6", "o6", 1, null, null, AT.plusNanos(1), AT.plusSeconds(1)),
+        new HoldExtended("p~5", AT.plusSeconds(1800)),
+        new HoldConfirmed("p~5", "o5", 5, "A", Channel.PICKUP),
+        new HoldConfirmed("p~6", "o6", 1, null, null),
+        new HoldCancelled("p~7", 2, "A"),
+        new HoldExpired("p~8", 3, null, AT));
   }
 
   @ParameterizedTest
@@ -284,14 +329,42 @@ class StoredFormTest {
     assertEquals(Optional.of(new Reservation(POOL + "~1", "order-1001", 3)), restored.reservationOf("order-1001"));
   }
 
+  /** The history behind {@code fixtures/snapshot-v3.json}: a cut-off, a live hold, a confirmed, an expired one. */
+  private static final List<PoolEvent> SNAPSHOT_V3_HISTORY = List.of(
+      new PoolDefined(POOL, 40, SLOT, REGIONS, Instant.parse("2026-12-01T08:00:00Z")),
+      new CapacityReserved(POOL + "~1", "order-1001", 3),
+      new HoldPlaced(POOL + "~2", "order-1002", 2, "SW1A 2", Channel.DELIVERY, AT, AT.plusSeconds(600)),
+      new HoldPlaced(POOL + "~3", "order-1003", 1, null, null, AT, AT.plusSeconds(600)),
+      new HoldPlaced(POOL + "~4", "order-1004", 4, "SW1A 1", null, AT, AT.plusSeconds(300)),
+      new HoldPlaced(POOL + "~5", "order-1005", 1, null, Channel.PICKUP, AT, AT.plusSeconds(300)),
+      new HoldConfirmed(POOL + "~3", "order-1003", 1, null, null),
+      new HoldExpired(POOL + "~4", 4, "SW1A 1", AT.plusSeconds(300)),
+      new HoldCancelled(POOL + "~5", 1, null));
+
   @Test
-  void onlyASnapshotOfTheCurrentStateVersionIsReadable() {
-    JsonObject current = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY)));
+  void aSnapshotKeepsTheCutoffTheHoldsAndHowHoldsEnded() {
+    Pool pool = PoolDecider.replay(null, SNAPSHOT_V3_HISTORY);
+    Pool restored = StoredForm.restore(StoredForm.snapshot(pool));
+    assertEquals(pool, restored);
+    assertEquals(2, restored.held());
+    assertEquals(4, restored.reserved());
+    assertEquals(pool, StoredForm.restore(resource("fixtures/snapshot-v3.json")));
+  }
+
+  @Test
+  void aPoolWithoutCutoffOrHoldsIsStillSnapshotInTheStateVersionThePreviousReleaseReads() {
+    assertEquals(2, new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_V2_HISTORY))).getInteger("v"));
+    assertEquals(3, new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_V3_HISTORY))).getInteger("v"));
+  }
+
+  @Test
+  void onlyASnapshotOfAStateVersionThisReleaseWritesIsReadable() {
+    JsonObject current = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_V3_HISTORY)));
 
     assertTrue(StoredForm.readable(current.encode()));
     assertTrue(StoredForm.readable(resource("fixtures/snapshot-v2.json")));
     assertFalse(StoredForm.readable(resource("fixtures/snapshot-v1.json")), "the first release's");
-    assertFalse(StoredForm.readable(current.copy().put("v", 3).encode()), "a newer release's");
+    assertFalse(StoredForm.readable(current.copy().put("v", 4).encode()), "a newer release's");
     assertFalse(StoredForm.readable(current.copy().put("v", 1).encode()), "an older one's");
     assertFalse(StoredForm.readable(current.copy().put("v", "1").encode()), "a version that is not a number");
     JsonObject unversioned = current.copy();
@@ -301,10 +374,10 @@ class StoredFormTest {
 
   @Test
   void aSnapshotOfAnUnknownVersionIsRefused() {
-    String future = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY))).put("v", 3)
+    String future = new JsonObject(StoredForm.snapshot(PoolDecider.replay(null, SNAPSHOT_HISTORY))).put("v", 4)
         .encode();
     IllegalStateException failure = assertThrows(IllegalStateException.class, () -> StoredForm.restore(future));
-    assertTrue(failure.getMessage().contains("3"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("4"), failure.getMessage());
     assertThrows(IllegalStateException.class, () -> StoredForm.restore(resource("fixtures/snapshot-v1.json")));
   }
 }

@@ -38,6 +38,17 @@ class UpcastersTest {
   }
 
   @Test
+  void anEarlierReleasesPoolHasNoCutoff() {
+    String slot = "\"slot\":{\"start\":\"2026-12-01T10:00:00Z\",\"end\":\"2026-12-01T12:00:00Z\"}";
+    ObjectNode v1 = json("{\"poolId\":\"p\",\"capacity\":4," + slot + ",\"regions\":[\"A\"]}");
+    ObjectNode before = v1.deepCopy();
+    assertEquals(json("{\"poolId\":\"p\",\"capacity\":4," + slot + ",\"regions\":[\"A\"],\"cutoff\":null}"),
+        Upcasters.definedV1ToV2(v1));
+    assertEquals(before, v1);
+    assertEquals(StoredForm.POOL_DEFINED, Upcasters.upcast("pool.defined.v1", v1).type());
+  }
+
+  @Test
   void aStepLeavesTheStoredPayloadAsItWas() {
     ObjectNode v1 = json("{\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":3}");
     ObjectNode before = v1.deepCopy();

@@ -1,5 +1,6 @@
 package io.tally.pool;
 
+import static io.tally.pool.PoolSpec.NOW;
 import static io.tally.pool.PoolSpec.POOL;
 import static io.tally.pool.PoolSpec.REGIONS;
 import static io.tally.pool.PoolSpec.SLOT;
@@ -27,9 +28,13 @@ import io.tally.pool.PoolCommand.DefinePool;
 import io.tally.pool.PoolCommand.Release;
 import io.tally.pool.PoolCommand.Reserve;
 import io.tally.pool.PoolEvent.CapacityChanged;
+import io.tally.pool.PoolCommand.PlaceHold;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.Rejection.Kind;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -466,7 +471,7 @@ class PoolDeciderTest {
     void aReservationIdNamesItsPool() {
       String poolId = "depot-7:vans";
       Pool pool = PoolDecider.evolve(null, new PoolDefined(poolId, 5, SLOT, REGIONS));
-      Decision decision = PoolDecider.decide(pool, new Reserve(poolId, "o1", 1));
+      Decision decision = PoolDecider.decide(pool, new Reserve(poolId, "o1", 1), NOW);
       assertEquals(Decision.accept(new CapacityReserved("depot-7:vans~1", "o1", 1)), decision);
       assertEquals(Optional.of(poolId), Ids.poolOfReservation("depot-7:vans~1"));
     }
@@ -515,12 +520,20 @@ class PoolDeciderTest {
       List<PoolEvent> history = new ArrayList<>();
       Set<String> issuedIds = new HashSet<>();
       Pool state = null;
+      Instant now = NOW;
       int accepted = 0;
       int refused = 0;
       int overCapacity = 0;
+      int expired = 0;
       for (int step = 0; step < STEPS; step++) {
+        now = now.plusSeconds(random.nextInt(40)); // holds live 1-10 minutes: some are confirmed, some expire
+        // as the owner does: what expired is appended before the batch's command is decided
+        List<PoolEvent> expiries = PoolDecider.expire(state, now);
+        expired += expiries.size();
+        state = PoolDecider.replay(state, expiries);
+        history.addAll(expiries);
         PoolCommand command = randomCommand(random, state, step);
-        Decision decision = PoolDecider.decide(state, command);
+        Decision decision = PoolDecider.decide(state, command, now);
         if (!(decision instanceof Decision.Accepted(List<PoolEvent> events))) {
           refused++;
           continue;
@@ -534,25 +547,36 @@ class PoolDeciderTest {
         assertEquals(state, PoolDecider.replay(null, history), context);
         assertEquals(state.reservations().values().stream().mapToLong(Reservation::units).sum(), state.reserved(),
             context);
-        assertOrdersMatchReservations(state, context);
+        assertEquals(state.holds().values().stream().mapToLong(Hold::units).sum(), state.held(), context);
+        assertOrdersMatchReservationsAndHolds(state, context);
         for (PoolEvent event : events) {
-          if (event instanceof CapacityReserved reserved) {
-            assertTrue(issuedIds.add(reserved.reservationId()), "reused " + reserved.reservationId() + ": " + context);
-            assertTrue(state.reserved() <= state.capacity(), "overbooked: " + context);
+          String issuedId = switch (event) {
+            case CapacityReserved reserved -> reserved.reservationId();
+            case HoldPlaced placed -> placed.holdId();
+            default -> null;
+          };
+          if (issuedId != null) {
+            assertTrue(issuedIds.add(issuedId), "reused " + issuedId + ": " + context);
+            assertTrue(taken(state) <= state.capacity(), "overbooked: " + context);
           }
         }
-        if (state.reserved() > state.capacity()) {
+        if (taken(state) > state.capacity()) {
           overCapacity++;
-          long reservedBefore = before == null ? 0 : before.reserved();
+          long takenBefore = before == null ? 0 : taken(before);
           boolean capacityLowered = events.stream().anyMatch(CapacityChanged.class::isInstance)
               && state.capacity() < before.capacity();
-          boolean alreadyOver = before != null && before.reserved() > before.capacity();
-          assertTrue(state.reserved() <= reservedBefore && (capacityLowered || alreadyOver),
+          boolean alreadyOver = before != null && taken(before) > before.capacity();
+          assertTrue(taken(state) <= takenBefore && (capacityLowered || alreadyOver),
               "over capacity without a lowering of capacity: " + context);
         }
       }
-      assertTrue(accepted > STEPS / 4 && refused > 0 && overCapacity > 0,
-          "a run should exercise acceptance, refusal and capacity lowered below reserved: seed " + seed);
+      assertTrue(accepted > STEPS / 4 && refused > 0 && overCapacity > 0 && expired > 0,
+          "a run should exercise acceptance, refusal, expiry and capacity lowered below reserved: seed " + seed);
+    }
+
+    /** I1 counts what is reserved and what is held together. */
+    private long taken(Pool pool) {
+      return pool.reserved() + pool.held();
     }
 
     private PoolCommand randomCommand(Random random, Pool state, int step) {
@@ -560,12 +584,26 @@ class PoolDeciderTest {
         return new DefinePool(POOL, random.nextInt(20), SLOT, REGIONS);
       }
       int roll = random.nextInt(100);
-      if (roll < 45) {
+      String someId = Ids.reservationId(POOL, 1 + random.nextInt((int) (state == null ? 0
+          : state.reservationsIssued()) + 2));
+      if (roll < 30) {
         return new Reserve(POOL, "o" + random.nextInt(ORDERS), 1 + random.nextInt(5));
       }
-      if (roll < 75) {
-        long issued = state == null ? 0 : state.reservationsIssued();
-        return new Release(Ids.reservationId(POOL, 1 + random.nextInt((int) issued + 2)));
+      if (roll < 45) {
+        return new PlaceHold(POOL, "o" + random.nextInt(ORDERS), 1 + random.nextInt(5), null, null,
+            Duration.ofSeconds(60 + random.nextInt(540)));
+      }
+      if (roll < 55) {
+        return new PoolCommand.ConfirmHold(someId);
+      }
+      if (roll < 60) {
+        return new PoolCommand.CancelHold(someId);
+      }
+      if (roll < 63) {
+        return new PoolCommand.ExtendHold(someId, Duration.ofSeconds(60 + random.nextInt(600)));
+      }
+      if (roll < 78) {
+        return new Release(someId);
       }
       if (roll < 90) {
         return new ChangePool(POOL, OptionalInt.of(random.nextInt(25)), Optional.empty());
@@ -574,11 +612,15 @@ class PoolDeciderTest {
       return new ChangePool(POOL, OptionalInt.empty(), Optional.of(status));
     }
 
-    private void assertOrdersMatchReservations(Pool state, String context) {
-      assertEquals(state.reservations().size(), state.orders().size(), context);
+    private void assertOrdersMatchReservationsAndHolds(Pool state, String context) {
+      assertEquals(state.reservations().size() + state.holds().size(), state.orders().size(), context);
       state.reservations().values().forEach(reservation -> {
         assertEquals(Optional.of(reservation), state.reservationOf(reservation.orderId()), context);
         assertFalse(Ids.parseReservation(reservation.reservationId()).isEmpty(), context);
+      });
+      state.holds().values().forEach(hold -> {
+        assertEquals(Optional.of(hold), state.holdOf(hold.orderId()), context);
+        assertFalse(state.endedHolds().containsKey(hold.holdId()), context);
       });
     }
   }

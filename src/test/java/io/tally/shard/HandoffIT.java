@@ -23,6 +23,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,7 +87,8 @@ class HandoffIT {
     String address = "tally.node." + name + ".test";
     Membership membership = cluster.join(Member.starting(name, Set.of(Role.AGGREGATE), "", address));
     ShardManager shards = new ShardManager(vertx, new Journal(vertx, sql, JOURNAL, name), CONFIG, JOURNAL, CLUSTER,
-        membership, true, 2);
+        membership, true, 2,
+        Clock.systemUTC(), HoldDeadlines.NONE);
     String endpoint = vertx.deployVerticle(new NodeEndpoint(address, shards, membership)).await();
     shards.start().await();
     shards.join().await();

@@ -28,6 +28,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -76,7 +77,8 @@ class ShardRuntimeIT {
   private CommandSender node(Vertx vertx, ShardConfig config, Journal journal, String name) {
     Membership membership = new LocalMembership(Member.starting(name, Set.of(Role.AGGREGATE), "", "tally.node."
         + name + ".test"));
-    ShardManager manager = new ShardManager(vertx, journal, config, JOURNAL, CLUSTER, membership, true, 2);
+    ShardManager manager = new ShardManager(vertx, journal, config, JOURNAL, CLUSTER, membership, true, 2,
+        Clock.systemUTC(), HoldDeadlines.NONE);
     manager.start().await();
     manager.join().await();
     managers.add(manager);

@@ -36,7 +36,6 @@ public final class FirstReleaseJournal {
     return objects("snapshots.json");
   }
 
-  /** The rows inserted as they were stored: types, payloads, metadata and times; in their feed order. */
   /** Inserts the fixture into a migrated, empty database. */
   public static void insert(String url) throws Exception {
     try (Connection conn = TestDatabase.connect(url)) {

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -40,13 +41,18 @@ public final class TestNode implements AutoCloseable {
 
   /** Starts a node with the defaults of conf/tally.json, changed by {@code overrides} (merged deeply). */
   public static TestNode start(JsonObject overrides) throws Exception {
+    return start(overrides, Clock.systemUTC());
+  }
+
+  /** Starts a node as {@link #start(JsonObject)} does, whose holds and cut-offs follow {@code clock}. */
+  public static TestNode start(JsonObject overrides, Clock clock) throws Exception {
     String url = TestDatabase.freshUrl();
     JsonObject config = new JsonObject(Files.readString(Path.of("conf/tally.json")))
         .mergeIn(new JsonObject()
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
             .put("postgres", new JsonObject().put("url", url)), true)
         .mergeIn(overrides, true);
-    return new TestNode(Node.start(TallyConfig.from(config)).await(), url);
+    return new TestNode(Node.start(TallyConfig.from(config), clock).await(), url);
   }
 
   public static TestNode start() throws Exception {

@@ -43,7 +43,8 @@ class HttpApiIT {
         "2026-12-01T12:00:00+00:00", "SW1A", "SW1B", "SW1A"));
     assertEquals(201, created.status());
     assertEquals(new JsonObject()
-        .put("poolId", "define-1").put("capacity", 5).put("reserved", 0).put("remaining", 5).put("status", "open")
+        .put("poolId", "define-1").put("capacity", 5).put("reserved", 0).put("held", 0).put("remaining", 5)
+        .put("status", "open")
         .put("slot", new JsonObject().put("start", "2026-12-01T10:00:00Z").put("end", "2026-12-01T12:00:00Z"))
         .put("regions", new JsonArray().add("SW1A").add("SW1B")).put("version", 1), created.body());
 
