@@ -5,7 +5,12 @@ import io.tally.journal.JournalReader;
 import io.tally.journal.RecordedEvent;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
+import io.tally.pool.HoldOutcome;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldCancelled;
+import io.tally.pool.PoolEvent.HoldConfirmed;
+import io.tally.pool.PoolEvent.HoldExpired;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
@@ -25,8 +30,9 @@ import java.util.TreeMap;
 
 /**
  * Checks the journal against the invariants by replaying every pool from its first event: seqs without gaps (the
- * fence held), no reservation accepted beyond capacity at the moment it was made (I1), no order holding two live
- * reservations (I3), and every event readable; then checks that {@code pool_view} equals the replay. Reports the
+ * fence held), no reservation or hold accepted beyond capacity at the moment it was made, reserved and held units
+ * counted together (I1), no order holding two live reservations or holds (I3), no hold that ended twice (confirmed
+ * and expired, say), and every event readable; then checks that {@code pool_view} equals the replay. Reports the
  * offending pools rather than the first failure, so one run tells an operator everything that is wrong.
  *
  * <p>Given the {@link Acknowledgements} clients collected, it also proves that nothing answered with success was
@@ -104,7 +110,7 @@ public final class Audit {
           if (brokenPools.contains(poolId)) {
             continue; // its journal is already reported
           }
-          String view = describe(row.seq(), row.capacity(), row.reserved(), row.status());
+          String view = describe(row.seq(), row.capacity(), row.reserved(), row.held(), row.status());
           String truth = replayed.get(poolId);
           if (truth == null) {
             problems.add(poolId + ": pool_view has a row (" + view + ") but the journal has no such pool");
@@ -158,8 +164,8 @@ public final class Audit {
       return new Report(pools, events, acknowledged.rows(), List.copyOf(problems));
     }
 
-    private static String describe(long seq, int capacity, long reserved, String status) {
-      return "seq " + seq + ", capacity " + capacity + ", reserved " + reserved + ", " + status;
+    private static String describe(long seq, int capacity, long reserved, long held, String status) {
+      return "seq " + seq + ", capacity " + capacity + ", reserved " + reserved + ", held " + held + ", " + status;
     }
 
     Future<Void> page(String afterStream, long afterSeq) {
@@ -203,16 +209,45 @@ public final class Audit {
         fail(streamId + ": event " + seq + " (" + type + ") comes before the pool was defined");
         return;
       }
-      if (event instanceof CapacityReserved reserved && pool != null) {
-        pool.reservationOf(reserved.orderId()).ifPresent(held -> fail(streamId + ": order " + reserved.orderId()
-            + " reserved again at seq " + seq + " while it holds " + held.reservationId()));
+      if (pool != null) {
+        checkBefore(streamId, seq, event);
       }
       pool = PoolDecider.evolve(pool, event);
-      if (event instanceof CapacityReserved && pool.reserved() > pool.capacity()) {
-        fail(streamId + ": overbooked at seq " + seq + ", " + pool.reserved() + " reserved of " + pool.capacity());
+      boolean taking = event instanceof CapacityReserved || event instanceof HoldPlaced;
+      if (taking && pool.reserved() + pool.held() > pool.capacity()) {
+        fail(streamId + ": overbooked at seq " + seq + ", " + pool.reserved() + " reserved and " + pool.held()
+            + " held of " + pool.capacity());
       }
       if (!broken) {
-        replayed.put(streamId, describe(seq, pool.capacity(), pool.reserved(), pool.status().wireName()));
+        replayed.put(streamId, describe(seq, pool.capacity(), pool.reserved(), pool.held(),
+            pool.status().wireName()));
+      }
+    }
+
+    /** I3 and the life of a hold, against the pool as it was before {@code event}. */
+    private void checkBefore(String streamId, long seq, PoolEvent event) {
+      String orderId = switch (event) {
+        case CapacityReserved reserved -> reserved.orderId();
+        case HoldPlaced placed -> placed.orderId();
+        default -> null;
+      };
+      if (orderId != null && pool.orders().containsKey(orderId)) {
+        fail(streamId + ": order " + orderId + " reserved or held again at seq " + seq + " while it has "
+            + pool.orders().get(orderId));
+        return;
+      }
+      String ending = switch (event) {
+        case HoldConfirmed confirmed -> confirmed.holdId();
+        case HoldCancelled cancelled -> cancelled.holdId();
+        case HoldExpired expired -> expired.holdId();
+        default -> null;
+      };
+      if (ending != null && pool.hold(ending).isEmpty()) {
+        HoldOutcome ended = pool.endedHolds().get(ending);
+        String before = ended != null ? ended.wireName() : pool.reservations().containsKey(ending) ? "confirmed"
+            : "never placed";
+        fail(streamId + ": hold " + ending + " ends again at seq " + seq + " (" + event.getClass().getSimpleName()
+            + ") but was already " + before);
       }
     }
 

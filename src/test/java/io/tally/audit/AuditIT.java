@@ -126,14 +126,56 @@ class AuditIT {
     assertEquals(7, report.pools());
     List<String> problems = report.problems();
     assertEquals(6, problems.size(), problems.toString());
-    assertTrue(problems.contains("drifted: pool_view says seq 2, capacity 5, reserved 0, open, the journal seq 2, "
-        + "capacity 5, reserved 1, open"), problems.toString());
+    assertTrue(problems.contains("drifted: pool_view says seq 2, capacity 5, reserved 0, held 0, open, the journal "
+        + "seq 2, capacity 5, reserved 1, held 0, open"), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("overbooked: overbooked at seq 3")), problems.toString());
-    assertTrue(problems.stream().anyMatch(p -> p.startsWith("twice: order o1 reserved again")), problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("twice: order o1 reserved or held again")),
+        problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("gap: seq 3 follows seq 1")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("damaged: event 2 is unreadable")), problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("orphan: event 1")), problems.toString());
     assertTrue(problems.stream().noneMatch(p -> p.startsWith("fine")));
+  }
+
+  @Test
+  void holdsCountAgainstCapacityAndEndOnce() {
+    define("held", 2);
+    hold("held", 2, 1, "o1", 1);
+    hold("held", 3, 2, "o2", 1);
+    insert("held", 4, "hold.expired.v1", "{\"holdId\":\"held~1\",\"units\":1,\"region\":null,"
+        + "\"expiresAt\":\"2026-12-01T07:10:00Z\"}");
+    insert("held", 5, "hold.confirmed.v1", "{\"holdId\":\"held~2\",\"orderId\":\"o2\",\"units\":1,"
+        + "\"region\":null,\"channel\":null}");
+    view("held", 5, 2, 1, "open");
+    define("over-held", 2);
+    reserve("over-held", 2, 1, "o1", 1);
+    hold("over-held", 3, 2, "o2", 2);
+    define("both", 2);
+    hold("both", 2, 1, "o1", 1);
+    insert("both", 3, "hold.confirmed.v1", "{\"holdId\":\"both~1\",\"orderId\":\"o1\",\"units\":1,"
+        + "\"region\":null,\"channel\":null}");
+    insert("both", 4, "hold.expired.v1", "{\"holdId\":\"both~1\",\"units\":1,\"region\":null,"
+        + "\"expiresAt\":\"2026-12-01T07:10:00Z\"}");
+    define("held-twice", 5);
+    hold("held-twice", 2, 1, "o1", 1);
+    reserve("held-twice", 3, 2, "o1", 1);
+
+    Audit.Report report = Audit.run(sql).await();
+
+    List<String> problems = report.problems();
+    assertEquals(3, problems.size(), problems.toString());
+    assertTrue(problems.contains("over-held: overbooked at seq 3, 1 reserved and 2 held of 2"), problems.toString());
+    assertTrue(problems.contains("both: hold both~1 ends again at seq 4 (HoldExpired) but was already confirmed"),
+        problems.toString());
+    assertTrue(problems.stream().anyMatch(p -> p.startsWith("held-twice: order o1 reserved or held again at seq 3")),
+        problems.toString());
+  }
+
+  private void hold(String poolId, long seq, long number, String orderId, int units) {
+    insert(poolId, seq, "hold.placed.v1", ("{\"holdId\":\"%s~%d\",\"orderId\":\"%s\",\"units\":%d,"
+        + "\"region\":null,\"channel\":null,\"placedAt\":\"2026-12-01T07:00:00Z\","
+        + "\"expiresAt\":\"2026-12-01T07:10:00Z\"}")
+        .formatted(poolId, number, orderId, units));
   }
 
   private void view(String poolId, long seq, int capacity, long reserved, String status) {
