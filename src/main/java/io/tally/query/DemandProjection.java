@@ -3,6 +3,10 @@ package io.tally.query;
 import io.tally.contract.StoredForm;
 import io.tally.journal.FeedEvent;
 import io.tally.pool.PoolEvent.CapacityReserved;
+import io.tally.pool.PoolEvent.HoldCancelled;
+import io.tally.pool.PoolEvent.HoldConfirmed;
+import io.tally.pool.PoolEvent.HoldExpired;
+import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
@@ -24,8 +28,9 @@ import java.util.Set;
  * Demand per region per day: how many reservations (and units) were made and released in each region, by the day
  * their pool's slot starts (UTC). Each reservation counts once: in the region it records, else in its pool's region
  * when the pool serves only one, else under {@link #REGION_UNKNOWN} (reservations made before reservations recorded
- * their region). A release counts where its reservation did. Each batch is folded in memory and written with two
- * statements.
+ * their region). A release counts where its reservation did. Holds are counted apart, by the same rule: placed (with
+ * their units), confirmed, expired and cancelled; a confirmed hold also counts as the reservation it became. Each
+ * batch is folded in memory and written with two statements.
  */
 public final class DemandProjection implements AsyncProjection {
 
@@ -47,15 +52,25 @@ public final class DemandProjection implements AsyncProjection {
        WHERE pool_id = ANY($1::text[])""";
 
   private static final String ADD = """
-      INSERT INTO demand_v2_daily (region, day, reservations, units, releases, released_units)
-      SELECT g, d::date, r, u, x, xu
-        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-             AS v(g, d, r, u, x, xu)
+      INSERT INTO demand_v2_daily (region, day, reservations, units, releases, released_units, holds, held_units,
+                                   holds_confirmed, holds_expired, holds_cancelled)
+      SELECT g, d::date, r, u, x, xu, h, hu, hc, he, hx
+        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+                    $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+             AS v(g, d, r, u, x, xu, h, hu, hc, he, hx)
       ON CONFLICT (region, day) DO UPDATE
          SET reservations = demand_v2_daily.reservations + EXCLUDED.reservations,
              units = demand_v2_daily.units + EXCLUDED.units,
              releases = demand_v2_daily.releases + EXCLUDED.releases,
-             released_units = demand_v2_daily.released_units + EXCLUDED.released_units""";
+             released_units = demand_v2_daily.released_units + EXCLUDED.released_units,
+             holds = demand_v2_daily.holds + EXCLUDED.holds,
+             held_units = demand_v2_daily.held_units + EXCLUDED.held_units,
+             holds_confirmed = demand_v2_daily.holds_confirmed + EXCLUDED.holds_confirmed,
+             holds_expired = demand_v2_daily.holds_expired + EXCLUDED.holds_expired,
+             holds_cancelled = demand_v2_daily.holds_cancelled + EXCLUDED.holds_cancelled""";
+
+  /** The counters of one region and day, in the order of {@link #ADD}'s columns after region and day. */
+  private static final int COUNTERS = 9;
 
   private record PoolPlace(LocalDate day, List<String> regions) {
   }
@@ -95,7 +110,7 @@ public final class DemandProjection implements AsyncProjection {
       if (event instanceof PoolDefined definition) {
         defined.put(poolId, new PoolPlace(LocalDate.ofInstant(definition.slot().start(), ZoneOffset.UTC),
             definition.regions()));
-      } else if (event instanceof CapacityReserved || event instanceof ReservationReleased) {
+      } else {
         referenced.add(poolId);
       }
       streams.add(poolId);
@@ -136,7 +151,10 @@ public final class DemandProjection implements AsyncProjection {
     });
   }
 
-  /** Sums the batch per region and day: reservations, units, releases, released units. */
+  /**
+   * Sums the batch per region and day: reservations, units, releases, released units, holds, held units, and holds
+   * confirmed, expired and cancelled.
+   */
   private static Map<String, long[]> fold(List<String> streams, List<PoolEvent> events, Map<String, PoolPlace> places) {
     Map<String, long[]> totals = new LinkedHashMap<>();
     for (int i = 0; i < events.size(); i++) {
@@ -145,22 +163,43 @@ public final class DemandProjection implements AsyncProjection {
         continue;
       }
       String region;
-      long[] delta;
+      long[] delta = new long[COUNTERS];
       switch (events.get(i)) {
         case CapacityReserved reserved -> {
           region = regionOf(reserved.region(), place.regions());
-          delta = new long[] {1, reserved.units(), 0, 0};
+          delta[0] = 1;
+          delta[1] = reserved.units();
         }
         case ReservationReleased released -> {
           region = regionOf(released.region(), place.regions());
-          delta = new long[] {0, 0, 1, released.units()};
+          delta[2] = 1;
+          delta[3] = released.units();
+        }
+        case HoldPlaced placed -> {
+          region = regionOf(placed.region(), place.regions());
+          delta[4] = 1;
+          delta[5] = placed.units();
+        }
+        case HoldConfirmed confirmed -> {
+          region = regionOf(confirmed.region(), place.regions());
+          delta[0] = 1; // the reservation the hold became
+          delta[1] = confirmed.units();
+          delta[6] = 1;
+        }
+        case HoldExpired expired -> {
+          region = regionOf(expired.region(), place.regions());
+          delta[7] = 1;
+        }
+        case HoldCancelled cancelled -> {
+          region = regionOf(cancelled.region(), place.regions());
+          delta[8] = 1;
         }
         default -> {
           continue;
         }
       }
-      long[] sum = totals.computeIfAbsent(region + '\n' + place.day(), key -> new long[4]);
-      for (int k = 0; k < 4; k++) {
+      long[] sum = totals.computeIfAbsent(region + '\n' + place.day(), key -> new long[COUNTERS]);
+      for (int k = 0; k < COUNTERS; k++) {
         sum[k] += delta[k];
       }
     }
@@ -174,19 +213,21 @@ public final class DemandProjection implements AsyncProjection {
     int n = totals.size();
     String[] regions = new String[n];
     String[] days = new String[n];
-    Long[][] columns = new Long[4][n];
+    Long[][] columns = new Long[COUNTERS][n];
     int i = 0;
     for (Map.Entry<String, long[]> entry : totals.entrySet()) {
       int split = entry.getKey().indexOf('\n');
       regions[i] = entry.getKey().substring(0, split);
       days[i] = entry.getKey().substring(split + 1);
-      for (int k = 0; k < 4; k++) {
+      for (int k = 0; k < COUNTERS; k++) {
         columns[k][i] = entry.getValue()[k];
       }
       i++;
     }
-    return conn.preparedQuery(ADD).execute(Tuple.tuple().addArrayOfString(regions).addArrayOfString(days)
-        .addArrayOfLong(columns[0]).addArrayOfLong(columns[1]).addArrayOfLong(columns[2])
-        .addArrayOfLong(columns[3])).mapEmpty();
+    Tuple params = Tuple.tuple().addArrayOfString(regions).addArrayOfString(days);
+    for (Long[] column : columns) {
+      params.addArrayOfLong(column);
+    }
+    return conn.preparedQuery(ADD).execute(params).mapEmpty();
   }
 }

@@ -66,7 +66,8 @@ public final class ProjectionsVerticle extends VerticleBase {
       SELECT (SELECT count(*) FROM events) AS total,
              (SELECT count(*) FROM events WHERE (tx_id, position) > ($1::text::xid8, $2)) AS behind""";
   private static final String DEMAND = """
-      SELECT day, reservations, units, releases, released_units
+      SELECT day, reservations, units, releases, released_units, holds, held_units, holds_confirmed,
+             holds_expired, holds_cancelled
         FROM demand_v2_daily
        WHERE region = $1 AND day >= $2 AND day < $3
        ORDER BY day""";
@@ -189,7 +190,10 @@ public final class ProjectionsVerticle extends VerticleBase {
       for (Row row : rows) {
         days.add(new JsonObject().put("day", row.getLocalDate("day").toString())
             .put("reservations", row.getLong("reservations")).put("units", row.getLong("units"))
-            .put("releases", row.getLong("releases")).put("releasedUnits", row.getLong("released_units")));
+            .put("releases", row.getLong("releases")).put("releasedUnits", row.getLong("released_units"))
+            .put("holds", row.getLong("holds")).put("heldUnits", row.getLong("held_units"))
+            .put("holdsConfirmed", row.getLong("holds_confirmed")).put("holdsExpired", row.getLong("holds_expired"))
+            .put("holdsCancelled", row.getLong("holds_cancelled")));
       }
       JsonObject report = unknown ? new JsonObject().put("regionUnknown", true)
           : new JsonObject().put("region", region);

@@ -12,6 +12,7 @@ import io.tally.pool.PoolEvent;
 import io.tally.support.Http.Response;
 import io.tally.support.Http;
 import io.tally.support.JournalReplay;
+import io.tally.support.ManualClock;
 import io.tally.support.Pools;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;
@@ -21,6 +22,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -36,9 +38,12 @@ class ReadModelsIT {
   private TestNode node;
   private Http http;
 
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T06:00:00Z"));
+
   @BeforeAll
   void start() throws Exception {
-    node = TestNode.start(new JsonObject().put("query", new JsonObject().put("projectionPollMs", 50)));
+    node = TestNode.start(new JsonObject().put("query", new JsonObject().put("projectionPollMs", 50))
+        .put("shards", new JsonObject().put("holdSweepMs", 50)), clock);
     http = new Http(node.port());
   }
 
@@ -128,6 +133,24 @@ class ReadModelsIT {
     for (int r = 0; r < 10; r++) {
       http.delete("/reservations/" + reservations.remove(random.nextInt(reservations.size())));
     }
+    // holds, counted apart: some confirmed (and so reservations too), some cancelled, the rest left to expire
+    for (int p = 0; p < 12; p += 2) {
+      for (int h = 0; h < 3; h++) {
+        JsonObject hold = Pools.order("h" + h, 1 + h).put("ttlSeconds", 60);
+        if (p % 3 == 0 && h == 1) {
+          hold.put("region", "DB");
+        }
+        String holdId = http.post("/pools/demand-" + p + "/holds", hold).body().getString("holdId");
+        switch (h) {
+          case 0 -> assertEquals(200, http.post("/holds/" + holdId + "/confirm", new JsonObject()).status());
+          case 1 -> assertEquals(200, http.delete("/holds/" + holdId).status());
+          default -> { }
+        }
+      }
+    }
+    clock.advance(Duration.ofSeconds(60));
+    await().atMost(Duration.ofSeconds(20)).until(() -> JournalReplay.demand(node.databaseUrl(), "DA").stream()
+        .mapToLong(day -> ((JsonObject) day).getLong("holdsExpired")).sum() > 0);
 
     JsonArray unknown = JournalReplay.demand(node.databaseUrl(), JournalReplay.REGION_UNKNOWN);
     assertTrue(!unknown.isEmpty());

@@ -49,9 +49,10 @@ public final class JournalReplay {
   public static final String REGION_UNKNOWN = "";
 
   /**
-   * Reservations per day for one region ({@link #REGION_UNKNOWN} for those whose region is not known), counted
-   * from a replay of the journal: a reservation counts in the region it records, else in its pool's only region,
-   * else as unknown; a release counts where the reservation it releases did.
+   * Reservations and holds per day for one region ({@link #REGION_UNKNOWN} for those whose region is not known),
+   * counted from a replay of the journal: a reservation or hold counts in the region it records, else in its pool's
+   * only region, else as unknown; a release counts where the reservation it releases did, and a confirmed hold also
+   * as the reservation it became.
    */
   public static JsonArray demand(String url, String region) throws Exception {
     Map<String, long[]> days = new TreeMap<>();
@@ -60,30 +61,53 @@ public final class JournalReplay {
       String day = LocalDate.ofInstant(defined.slot().start(), ZoneOffset.UTC).toString();
       Map<String, String> counted = new HashMap<>();
       for (PoolEvent event : pool.getValue()) {
-        if (event instanceof PoolEvent.CapacityReserved reserved) {
-          String where = reserved.region() != null ? reserved.region()
-              : defined.regions().size() == 1 ? defined.regions().getFirst() : REGION_UNKNOWN;
-          counted.put(reserved.reservationId(), where);
-          if (where.equals(region)) {
-            long[] sum = days.computeIfAbsent(day, d -> new long[4]);
-            sum[0]++;
-            sum[1] += reserved.units();
+        String where = switch (event) {
+          case PoolEvent.CapacityReserved reserved -> counted(counted, reserved.reservationId(), reserved.region(),
+              defined);
+          case PoolEvent.HoldPlaced placed -> counted(counted, placed.holdId(), placed.region(), defined);
+          case PoolEvent.ReservationReleased released -> counted.get(released.reservationId());
+          case PoolEvent.HoldConfirmed confirmed -> counted.get(confirmed.holdId());
+          case PoolEvent.HoldExpired expired -> counted.get(expired.holdId());
+          case PoolEvent.HoldCancelled cancelled -> counted.get(cancelled.holdId());
+          default -> null;
+        };
+        if (!region.equals(where)) {
+          continue;
+        }
+        long[] sum = days.computeIfAbsent(day, d -> new long[9]);
+        switch (event) {
+          case PoolEvent.CapacityReserved reserved -> add(sum, 0, reserved.units());
+          case PoolEvent.ReservationReleased released -> add(sum, 2, released.units());
+          case PoolEvent.HoldPlaced placed -> add(sum, 4, placed.units());
+          case PoolEvent.HoldConfirmed confirmed -> {
+            add(sum, 0, confirmed.units());
+            sum[6]++;
           }
-        } else if (event instanceof PoolEvent.ReservationReleased released
-            && counted.get(released.reservationId()).equals(region)) {
-          long[] sum = days.computeIfAbsent(day, d -> new long[4]);
-          sum[2]++;
-          sum[3] += released.units();
+          case PoolEvent.HoldExpired expired -> sum[7]++;
+          case PoolEvent.HoldCancelled cancelled -> sum[8]++;
+          default -> throw new IllegalStateException("not counted: " + event);
         }
       }
     }
     JsonArray report = new JsonArray();
-    days.forEach((day, sum) -> {
-      if (sum[0] + sum[2] > 0) {
-        report.add(new JsonObject().put("day", day).put("reservations", sum[0]).put("units", sum[1])
-            .put("releases", sum[2]).put("releasedUnits", sum[3]));
-      }
-    });
+    days.forEach((day, sum) -> report.add(new JsonObject().put("day", day).put("reservations", sum[0])
+        .put("units", sum[1]).put("releases", sum[2]).put("releasedUnits", sum[3]).put("holds", sum[4])
+        .put("heldUnits", sum[5]).put("holdsConfirmed", sum[6]).put("holdsExpired", sum[7])
+        .put("holdsCancelled", sum[8])));
     return report;
+  }
+
+  /** Where a reservation or hold is counted, remembered for the events that end it. */
+  private static String counted(Map<String, String> counted, String id, String recorded, Pool defined) {
+    String where = recorded != null ? recorded
+        : defined.regions().size() == 1 ? defined.regions().getFirst() : REGION_UNKNOWN;
+    counted.put(id, where);
+    return where;
+  }
+
+  /** One more of the counted kind at {@code at}, and its units at {@code at + 1}. */
+  private static void add(long[] sum, int at, long units) {
+    sum[at]++;
+    sum[at + 1] += units;
   }
 }
