@@ -31,6 +31,7 @@ import io.tally.pool.Rejection;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,7 +234,8 @@ final class PoolEntity {
    * they were answered at once (no events), false when their append is in flight.
    */
   private boolean decideBatch() {
-    Instant now = clock.instant();
+    // to the millisecond, as clients read hold times; never later than the clock, so nothing expires early
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     List<PoolEvent> events = new ArrayList<>(PoolDecider.expire(state, now));
     Pool working = PoolDecider.replay(state, events);
     List<Pending> answered = new ArrayList<>();
