@@ -216,13 +216,21 @@ public final class AvailabilityVerticle extends VerticleBase {
   private void tellCutOffs() {
     Instant now = clock.instant();
     if (now.isAfter(cutOffUpTo)) {
-      index.cutOff(cutOffUpTo, now).forEach(this::tell);
+      index.cutOff(cutOffUpTo, now).forEach(slot -> tell(slot, true));
       cutOffUpTo = now;
     }
   }
 
   /** Tells this node's WebSocket clients how a slot stands now; a slot past its cut-off is told as not open. */
   private void tell(Slot slot) {
+    tell(slot, false);
+  }
+
+  /**
+   * @param cutOff the slot's cut-off just passed: a change without a new seq, which clients are told although they
+   *     know the seq already
+   */
+  private void tell(Slot slot, boolean cutOff) {
     vertx.eventBus().publish(Addresses.AVAILABILITY_CHANGED_LOCAL, new JsonObject()
         .put("poolId", slot.poolId)
         .put("regions", new JsonArray(slot.regions))
@@ -231,6 +239,7 @@ public final class AvailabilityVerticle extends VerticleBase {
         .put("end", slot.end.toString())
         .put("seq", slot.seq)
         .put("remaining", slot.remaining)
-        .put("open", slot.offered(clock.instant())), local);
+        .put("open", slot.offered(clock.instant()))
+        .put("cutOff", cutOff), local);
   }
 }

@@ -185,7 +185,9 @@ final class AvailabilitySockets {
       String poolId = change.getString("poolId");
       long seq = change.getLong("seq");
       Long known = seqs.get(poolId);
-      if (known != null && seq <= known) {
+      // a cut-off passing changes what is offered without an event: it comes with the seq the client already has
+      boolean cutOff = change.getBoolean("cutOff", false);
+      if (known != null && (cutOff ? seq < known : seq <= known)) {
         return;
       }
       seqs.put(poolId, seq);

@@ -25,12 +25,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,9 +196,21 @@ class HoldsIT {
     assertEquals(201, created.status(), created.raw());
     assertEquals(slotStart.minus(Duration.ofHours(2)).toString(), created.body().getString("cutoff"));
     assertEquals(201, http.post("/pools/last-call/reservations", Pools.order("early", 1)).status());
-    assertEquals(List.of("last-call"), offered("N1", slotStart));
+    // availability lags writes a little: a new pool is offered once this node's index has read it
+    await().atMost(10, TimeUnit.SECONDS).until(() -> offered("N1", slotStart).equals(List.of("last-call")));
+    String day = slotStart.toString().substring(0, 10);
+    ConcurrentLinkedQueue<JsonObject> pushed = new ConcurrentLinkedQueue<>();
+    node.vertx().createWebSocketClient().connect(node.port(), "127.0.0.1", "/ws/availability?region=N1&from=" + day
+        + "&to=" + LocalDate.parse(day).plusDays(1)).map(socket -> socket.textMessageHandler(
+            text -> pushed.add(new JsonObject(text)))).await();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> !pushed.isEmpty());
+    assertEquals("snapshot", pushed.poll().getString("type"));
 
     clock.advance(Duration.ofHours(1));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> !pushed.isEmpty());
+    JsonObject cutOff = pushed.poll();
+    assertEquals("last-call", cutOff.getString("poolId"));
+    assertEquals(false, cutOff.getBoolean("open"), "the WebSocket is told the slot is no longer offered");
     Response late = http.post("/pools/last-call/reservations", Pools.order("late", 1));
     assertEquals(409, late.status());
     assertEquals("past_cutoff", late.error());
@@ -240,7 +254,7 @@ class HoldsIT {
   private List<String> offered(String region, Instant day) {
     String date = day.toString().substring(0, 10);
     Response answer = http.post("/availability", new JsonObject().put("region", region).put("from", date)
-        .put("to", java.time.LocalDate.parse(date).plusDays(1).toString()));
+        .put("to", LocalDate.parse(date).plusDays(1).toString()));
     assertEquals(200, answer.status(), answer.raw());
     JsonArray slots = answer.body().getJsonArray("slots");
     List<String> pools = new ArrayList<>();
