@@ -37,8 +37,9 @@ import java.util.TreeMap;
  *
  * <p>Given the {@link Acknowledgements} clients collected, it also proves that nothing answered with success was
  * lost: the replay already decodes every event, so it ticks off each acknowledged reservation (same id, order and
- * pool) and release as it meets them, without a query per acknowledgement. Events of a pool that failed its own
- * checks still count here, because an acknowledgement is kept as long as its event is in the journal.
+ * pool; a confirmed hold is the reservation with its id) and release as it meets them, without a query per
+ * acknowledgement. Events of a pool that failed its own checks still count here, because an acknowledgement is kept
+ * as long as its event is in the journal.
  */
 public final class Audit {
 
@@ -254,22 +255,28 @@ public final class Audit {
     /** Ticks off the acknowledgement this event confirms, if any. */
     private void witness(String streamId, PoolEvent event) {
       if (event instanceof CapacityReserved reserved) {
-        int at = acknowledged.reservationIndex(reserved.reservationId());
-        if (at < 0) {
-          return;
-        }
-        if (acknowledged.matches(at, reserved.orderId(), streamId)) {
-          reservationsFound.set(at);
-        } else if (!reservationsDiffering.get(at)) {
-          reservationsDiffering.set(at);
-          if (differingExamples.size() < Acknowledgements.EXAMPLES) {
-            differingExamples.put(at, "order " + reserved.orderId() + " in pool " + streamId);
-          }
-        }
+        witnessReservation(streamId, reserved.reservationId(), reserved.orderId());
+      } else if (event instanceof HoldConfirmed confirmed) {
+        witnessReservation(streamId, confirmed.holdId(), confirmed.orderId()); // the reservation a hold became
       } else if (event instanceof ReservationReleased released) {
         int at = acknowledged.releaseIndex(released.reservationId());
         if (at >= 0) {
           releasesFound.set(at);
+        }
+      }
+    }
+
+    private void witnessReservation(String streamId, String reservationId, String orderId) {
+      int at = acknowledged.reservationIndex(reservationId);
+      if (at < 0) {
+        return;
+      }
+      if (acknowledged.matches(at, orderId, streamId)) {
+        reservationsFound.set(at);
+      } else if (!reservationsDiffering.get(at)) {
+        reservationsDiffering.set(at);
+        if (differingExamples.size() < Acknowledgements.EXAMPLES) {
+          differingExamples.put(at, "order " + orderId + " in pool " + streamId);
         }
       }
     }

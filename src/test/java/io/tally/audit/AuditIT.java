@@ -12,6 +12,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -160,15 +161,30 @@ class AuditIT {
     hold("held-twice", 2, 1, "o1", 1);
     reserve("held-twice", 3, 2, "o1", 1);
 
-    Audit.Report report = Audit.run(sql).await();
+    Audit.Report report = Audit.run(sql, Acknowledgements.read(List.of(acknowledgedHold()))).await();
 
     List<String> problems = report.problems();
     assertEquals(3, problems.size(), problems.toString());
+    assertEquals(1, report.acknowledged(), "one acknowledgement read; it is found, as the reservation the hold became");
     assertTrue(problems.contains("over-held: overbooked at seq 3, 1 reserved and 2 held of 2"), problems.toString());
     assertTrue(problems.contains("both: hold both~1 ends again at seq 4 (HoldExpired) but was already confirmed"),
         problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("held-twice: order o1 reserved or held again at seq 3")),
         problems.toString());
+  }
+
+  /** A client's acknowledgement of the reservation the hold {@code held~2} became. */
+  private static Path acknowledgedHold() {
+    try {
+      Path file = Files.createTempFile("acknowledged", ".csv");
+      Files.writeString(file, """
+          kind,orderId,reservationId,poolId
+          reserved,o2,held~2,held
+          """);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void hold(String poolId, long seq, long number, String orderId, int units) {
