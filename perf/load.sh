@@ -3,15 +3,14 @@
 #
 #   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [--lb-stats URL] [--watch NAME=PID]... [-Dname=value]...
 #
-# SCENARIO is steady, ramp, hot, hot-ramp, failover, rolling or replay (the storefront mix), or peak, hot-peak,
-# fixed, availability-peak, availability-fixed, feed or lag (the measurements perf/bench.sh and perf/cluster.sh make
-# in sequence); perf/README.md describes each and its settings. Without --url the script starts what the scenario
-# needs on this machine, on free loopback ports: a dedicated PostgreSQL from the service jar and one Tally node, or
-# for failover and rolling three clustered nodes behind HAProxy, which gets all the load and health-checks the
-# nodes as production's load balancer does, with the configuration docker/compose.yaml uses too
-# (docker/haproxy.cfg). failover SIGKILLs n2, restarts it and restarts
-# n3 gracefully on schedule; rolling restarts n1, n2 and n3 gracefully in turn, each once the one before serves
-# its shards again and HAProxy sends it requests.
+# SCENARIO is steady, checkout (holds), ramp, hot, hot-ramp, failover, rolling or replay (the storefront mix), or peak,
+# hot-peak, fixed, availability-peak, availability-fixed, feed or lag (the measurements perf/bench.sh and
+# perf/cluster.sh make in sequence); perf/README.md describes each and its settings. Without --url the script starts
+# what the scenario needs on this machine, on free loopback ports: a dedicated PostgreSQL from the service jar and one
+# Tally node, or for failover and rolling three clustered nodes behind HAProxy, which gets all the load and
+# health-checks the nodes as production's load balancer does, with the configuration docker/compose.yaml uses too
+# (docker/haproxy.cfg). failover SIGKILLs n2, restarts it and restarts n3 gracefully on schedule; rolling restarts n1,
+# n2 and n3 gracefully in turn, each once the one before serves its shards again and HAProxy sends it requests.
 #
 # With --url (repeatable or comma-separated) it drives that deployment instead; give --pg-url too and the journal
 # is audited afterwards, --lb-stats with the CSV URL of the deployment's HAProxy and its counters are kept, --watch
@@ -71,6 +70,7 @@ usage() {
 simulation_of() {
   case $1 in
     steady) echo Steady ;;
+    checkout) echo Checkout ;;
     ramp) echo Ramp ;;
     hot) echo HotSlot ;;
     hot-ramp) echo HotSlotRamp ;;

@@ -40,6 +40,8 @@ final class LoadRun implements AutoCloseable {
   static final String AVAILABILITY = "availability";
   static final String RESERVE = "reserve";
   static final String RELEASE = "release";
+  static final String HOLD = "hold";
+  static final String CONFIRM = "confirm";
   static final String REPLAY = "replay";
   static final String FEED = "feed";
   private static final long LOWEST_MICROS = 1;

@@ -48,6 +48,7 @@ import java.util.function.Supplier;
 public abstract class StorefrontSimulation extends Simulation {
 
   private static final String RESERVATION_ID = "\"reservationId\":\"([^\"]+)\"";
+  private static final String HOLD_ID = "\"holdId\":\"([^\"]+)\"";
   private static final String ERROR_CODE = "\"error\":\"([^\"]+)\"";
   private static final long FAST_FAILURE_NANOS = 1_000_000_000L;
   /** Every {@value}th checkout is cancelled. */
@@ -261,6 +262,54 @@ public abstract class StorefrontSimulation extends Simulation {
                         run.released(session.getString("reservationId"));
                       }
                     })));
+  }
+
+  /**
+   * Checkouts as storefronts do them: a hold of one unit for {@code ttlSeconds} in a random pool, a pause while the
+   * customer pays, then, unless this customer abandons the cart (every {@code abandonEvery}th), a confirmation.
+   * An abandoned hold is left to expire; a confirmed one is a reservation, acknowledged for the audit, and every
+   * tenth of those is released a second later.
+   */
+  protected ScenarioBuilder checkoutWithHold(int ttlSeconds, Duration pay, int abandonEvery) {
+    return scenario("checkout (hold, then confirm or abandon)")
+        .exec(stopIfBroken())
+        .exec(session -> {
+          long n = checkouts.incrementAndGet();
+          String poolId = grid.randomPoolId();
+          String body = "{\"orderId\":\"" + orderPrefix + n + "\",\"units\":1,\"ttlSeconds\":" + ttlSeconds + "}";
+          record("POST", "/pools/" + poolId + "/holds", body);
+          return session.set("n", n).set("orderId", orderPrefix + n).set("poolId", poolId).set("holdBody", body);
+        })
+        .exec(timed(LoadRun.HOLD, http("hold").post("#{base}/pools/#{poolId}/holds").body(StringBody("#{holdBody}"))
+            .check(status().saveAs("status"), regex(HOLD_ID).optional().saveAs("holdId"),
+                regex(ERROR_CODE).optional().saveAs("error"), status().in(200, 201)), (session, ok) -> { }))
+        .doIf(session -> session.getBoolean("ok") && session.contains("holdId")
+            && session.getLong("n") % abandonEvery != 0).then(
+            exec(session -> session).pause(pay)
+                .exec(session -> {
+                  record("POST", "/holds/" + session.getString("holdId") + "/confirm", "{}");
+                  return session;
+                })
+                .exec(timed(LoadRun.CONFIRM, http("confirm").post("#{base}/holds/#{holdId}/confirm")
+                    .body(StringBody("{}"))
+                    .check(status().saveAs("status"), regex(ERROR_CODE).optional().saveAs("error"),
+                        status().is(200)),
+                    (session, ok) -> {
+                      if (ok) {
+                        run.reserved(session.getString("orderId"), session.getString("holdId"),
+                            session.getString("poolId"));
+                      }
+                    }))
+                .doIf(session -> session.getBoolean("ok") && session.getLong("n") % RELEASE_EVERY == 0).then(
+                    exec(session -> session).pause(Duration.ofSeconds(1))
+                        .exec(timed(LoadRun.RELEASE, http("release").delete("#{base}/reservations/#{holdId}")
+                            .check(status().saveAs("status"), regex(ERROR_CODE).optional().saveAs("error"),
+                                status().is(200)),
+                            (session, ok) -> {
+                              if (ok) {
+                                run.released(session.getString("holdId"));
+                              }
+                            }))));
   }
 
   protected ChainBuilder stopIfBroken() {
