@@ -113,8 +113,8 @@ public final class Main {
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     try {
       Audit.Report report = Audit.run(pool, acknowledged).await();
-      System.out.printf("Audited %d events of %d pools, %d acknowledgements: %s%n", report.events(), report.pools(),
-          report.acknowledged(), report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
+      System.out.printf("Audited %d events of %d pools, %d baskets, %d acknowledgements: %s%n", report.events(),
+          report.pools(), report.baskets(), report.acknowledged(), report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
       report.problems().forEach(problem -> System.out.println("  " + problem));
       System.out.println(report.toJson().encode());
       return report.passed();

@@ -1,9 +1,14 @@
 package io.tally;
 
+import io.tally.basket.BasketCommands;
+import io.tally.basket.BasketCoordinator;
+import io.tally.basket.BasketRecovery;
+import io.tally.basket.BasketStore;
 import io.tally.config.ClusterConfig;
 import io.tally.config.Role;
 import io.tally.config.TallyConfig;
 import io.tally.contract.Addresses;
+import io.tally.contract.Commands;
 import io.tally.contract.Reply;
 import io.tally.journal.Journal;
 import io.tally.journal.JournalReader;
@@ -159,22 +164,30 @@ public final class Node {
       shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(), membership,
           config.has(Role.AGGREGATE), eventLoops(config), clock,
           now -> PoolViewProjection.dueHolds(pool, now, MAX_DUE_PER_SWEEP));
-      CommandSender sender = new CommandSender(vertx, config.shards(), membership, shards);
+      CommandSender pools = new CommandSender(vertx, config.shards(), membership, shards);
+      BasketStore baskets = new BasketStore(pool);
+      BasketCoordinator coordinator = new BasketCoordinator(pools, baskets, config.baskets(), clock);
+      Commands commands = new BasketCommands(pools, coordinator);
       return vertx.deployVerticle(new NodeEndpoint(address, shards, membership))
           .compose(endpoint -> shards.start())
-          .compose(started -> deployBack(sender))
-          .compose(back -> deployWeb(sender));
+          .compose(started -> deployBack(commands, new BasketRecovery(baskets, coordinator, config.baskets(),
+              shards::serves)))
+          .compose(back -> deployWeb(commands));
     }).compose(web -> shards.join()).map(joined -> {
       log.info("Node {} is ready", config.nodeId());
       return this;
     });
   }
 
-  /** The public command address (aggregate role) and the read side (query role). */
-  private Future<Void> deployBack(CommandSender sender) {
+  /**
+   * The public command address and the recovery of baskets whose coordinator went quiet (aggregate role), and the
+   * read side (query role).
+   */
+  private Future<Void> deployBack(Commands commands, BasketRecovery recovery) {
     Future<Void> deployed = Future.succeededFuture();
     if (config.has(Role.AGGREGATE)) {
-      deployed = deployed.compose(v -> back(vertx.deployVerticle(new CommandGateway(sender))));
+      deployed = deployed.compose(v -> back(vertx.deployVerticle(new CommandGateway(commands))))
+          .compose(v -> back(vertx.deployVerticle(recovery)));
     }
     if (config.has(Role.QUERY)) {
       JournalReader reader = new JournalReader(pool);
@@ -192,7 +205,7 @@ public final class Node {
   }
 
   /** The HTTP servers, one per core, sharing the port (web role). */
-  private Future<Void> deployWeb(CommandSender sender) {
+  private Future<Void> deployWeb(Commands commands) {
     if (!config.has(Role.WEB)) {
       return Future.succeededFuture();
     }
@@ -201,7 +214,7 @@ public final class Node {
     AtomicInteger connections = new AtomicInteger();
     boolean localReads = config.has(Role.QUERY);
     return vertx.deployVerticle(() -> {
-      HttpVerticle server = new HttpVerticle(config.http(), config.query(), sender, shards::notReadyBecause,
+      HttpVerticle server = new HttpVerticle(config.http(), config.query(), commands, shards::notReadyBecause,
           shards::status, openSockets, connections, localReads);
       httpServers.add(server);
       return server;

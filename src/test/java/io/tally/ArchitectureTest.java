@@ -55,6 +55,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void basketsReachPoolsOnlyThroughTheContract() {
+    noClasses().that().resideInAPackage("io.tally.basket..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.tally.shard..", "io.tally.journal..",
+            "io.tally.query..", "io.tally.web..", "io.tally.audit..")
+        .check(main);
+  }
+
+  @Test
   void theReadSideKnowsNeitherShardsNorTheWeb() {
     noClasses().that().resideInAPackage("io.tally.query..")
         .should().dependOnClassesThat().resideInAnyPackage("io.tally.shard..", "io.tally.web..", "io.tally.audit..")

@@ -1,8 +1,11 @@
 package io.tally.audit;
 
+import io.tally.basket.Basket;
+import io.tally.basket.BasketStore;
 import io.tally.contract.StoredForm;
 import io.tally.journal.JournalReader;
 import io.tally.journal.RecordedEvent;
+import io.tally.pool.Ids;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.HoldOutcome;
@@ -19,6 +22,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -32,7 +37,9 @@ import java.util.TreeMap;
  * Checks the journal against the invariants by replaying every pool from its first event: seqs without gaps (the
  * fence held), no reservation or hold accepted beyond capacity at the moment it was made, reserved and held units
  * counted together (I1), no order holding two live reservations or holds (I3), no hold that ended twice (confirmed
- * and expired, say), and every event readable; then checks that {@code pool_view} equals the replay. Reports the
+ * and expired, say), and every event readable; that every basket is all or nothing (a confirmed basket's holds
+ * became reservations, a refused or undone one left its order nothing in any of its pools, none is unfinished long
+ * past its time to live); then checks that {@code pool_view} equals the replay. Reports the
  * offending pools rather than the first failure, so one run tells an operator everything that is wrong.
  *
  * <p>Given the {@link Acknowledgements} clients collected, it also proves that nothing answered with success was
@@ -44,6 +51,12 @@ import java.util.TreeMap;
 public final class Audit {
 
   private static final int PAGE = 5_000;
+  /** How long after its time to live a basket may still be unfinished before the audit reports it. */
+  private static final Duration UNFINISHED_GRACE = Duration.ofMinutes(1);
+
+  /** One item of a basket, checked against its pool once the replay has read the pool. */
+  private record BasketItem(Basket basket, int index) {
+  }
 
   private Audit() {
   }
@@ -52,14 +65,14 @@ public final class Audit {
    * What an audit found: how much it read, how many acknowledgements it checked against the journal, and one line
    * per problem, naming the pool, the file or the acknowledgement.
    */
-  public record Report(long pools, long events, long acknowledged, List<String> problems) {
+  public record Report(long pools, long events, long baskets, long acknowledged, List<String> problems) {
     public boolean passed() {
       return problems.isEmpty();
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("passed", passed()).put("pools", pools).put("events", events)
-          .put("acknowledged", acknowledged).put("problems", new JsonArray(problems));
+          .put("baskets", baskets).put("acknowledged", acknowledged).put("problems", new JsonArray(problems));
     }
   }
 
@@ -71,7 +84,14 @@ public final class Audit {
   /** Audits the journal and proves every acknowledgement is in it; their parse problems fail the audit too. */
   public static Future<Report> run(SqlClient sql, Acknowledgements acknowledged) {
     Run run = new Run(sql, new JournalReader(sql), acknowledged);
-    return run.page("", 0).compose(journal -> run.compareView()).map(view -> run.compareAcknowledged());
+    return run.baskets("")
+        .compose(baskets -> run.page("", 0))
+        .compose(journal -> {
+          run.settle();
+          run.basketsWithoutPools();
+          return run.compareView();
+        })
+        .map(view -> run.compareAcknowledged());
   }
 
   /** Replays streams page by page, carrying the pool being replayed across page boundaries. */
@@ -81,6 +101,8 @@ public final class Audit {
     private final List<String> problems = new ArrayList<>();
     private long pools;
     private long events;
+    private long baskets;
+    private final Map<String, List<BasketItem>> basketItems = new HashMap<>();
     private String stream;
     private Pool pool;
     private long lastSeq;
@@ -162,7 +184,7 @@ public final class Audit {
         unreleased.stream().limit(Acknowledgements.EXAMPLES).forEach(at -> problems.add(
             "acknowledged release of " + acknowledged.release(at) + " is not in the journal"));
       }
-      return new Report(pools, events, acknowledged.rows(), List.copyOf(problems));
+      return new Report(pools, events, baskets, acknowledged.rows(), List.copyOf(problems));
     }
 
     private static String describe(long seq, int capacity, long reserved, long held, String status) {
@@ -182,6 +204,7 @@ public final class Audit {
     private void check(String streamId, long seq, String type, String payload) {
       events++;
       if (!streamId.equals(stream)) {
+        settle();
         stream = streamId;
         pool = null;
         lastSeq = 0;
@@ -279,6 +302,76 @@ public final class Audit {
           differingExamples.put(at, "order " + orderId + " in pool " + streamId);
         }
       }
+    }
+
+    /**
+     * Every basket, read before the pools: each item is checked against its pool's final state once the replay has
+     * read that pool, so memory grows with the baskets, not with the pools' histories.
+     */
+    Future<Void> baskets(String after) {
+      return BasketStore.page(sql, after, PAGE).compose(page -> {
+        for (Basket basket : page) {
+          baskets++;
+          if (!basket.phase().finished() && basket.expiresAt().plus(UNFINISHED_GRACE).isBefore(Instant.now())) {
+            problems.add("basket " + basket.basketId() + " is still " + basket.phase().wireName() + " past its time"
+                + " to live (" + basket.expiresAt() + ")");
+          }
+          for (int i = 0; i < basket.items().size(); i++) {
+            basketItems.computeIfAbsent(basket.items().get(i).poolId(), pool -> new ArrayList<>())
+                .add(new BasketItem(basket, i));
+          }
+        }
+        return page.size() < PAGE ? Future.succeededFuture() : baskets(page.getLast().basketId());
+      }, failure -> {
+        problems.add("the baskets could not be read: " + failure.getMessage());
+        return Future.succeededFuture();
+      });
+    }
+
+    /**
+     * All or nothing (I1), for the pool just replayed: a confirmed basket's hold became a reservation there (and a
+     * released basket's was released); a refused or undone basket left its order no live reservation there.
+     */
+    void settle() {
+      List<BasketItem> items = stream == null ? null : basketItems.remove(stream);
+      if (items == null || pool == null || broken) {
+        return; // a pool that failed its own checks is reported already
+      }
+      for (BasketItem item : items) {
+        Basket basket = item.basket();
+        String holdId = basket.holdIds().get(item.index());
+        String where = "basket " + basket.basketId() + " (" + basket.phase().wireName() + "), pool " + stream;
+        switch (basket.phase()) {
+          case CONFIRMED, RELEASING, RELEASED -> {
+            HoldOutcome ended = holdId == null ? null : pool.endedHolds().get(holdId);
+            if (holdId == null || ended != null || pool.hold(holdId).isPresent()
+                || Ids.parseReservation(holdId).map(id -> id.number() > pool.reservationsIssued()).orElse(true)) {
+              problems.add(where + ": hold " + holdId + " did not become a reservation"
+                  + (ended != null ? " (it was " + ended.wireName() + ")" : ""));
+            } else if (basket.phase() == Basket.Phase.RELEASED && pool.reservations().containsKey(holdId)) {
+              problems.add(where + ": reservation " + holdId + " is still live after the basket was released");
+            }
+          }
+          case REFUSED, UNDONE -> {
+            String kept = pool.orders().get(basket.orderId());
+            if (kept != null && pool.reservations().containsKey(kept)) {
+              problems.add(where + ": order " + basket.orderId() + " still has reservation " + kept
+                  + " although the basket did not go through");
+            }
+          }
+          default -> {
+            // still being decided: checked against its time to live above
+          }
+        }
+      }
+    }
+
+    /** Confirmed baskets whose items name pools the journal does not have. */
+    void basketsWithoutPools() {
+      basketItems.forEach((poolId, items) -> items.stream()
+          .filter(item -> item.basket().phase() == Basket.Phase.CONFIRMED)
+          .forEach(item -> problems.add("basket " + item.basket().basketId() + " is confirmed, but its pool " + poolId
+              + " is not in the journal")));
     }
 
     private void fail(String problem) {

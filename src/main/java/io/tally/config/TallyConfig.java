@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param eventLoops Vert.x event-loop threads; 0 means one per core
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
-    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query) {
+    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
@@ -44,6 +44,7 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
         JournalConfig.from(root.section("journal")),
         ShardConfig.from(root.section("shards")),
         ClusterConfig.from(root.section("cluster")),
-        QueryConfig.from(root.section("query")));
+        QueryConfig.from(root.section("query")),
+        BasketConfig.from(root.section("baskets")));
   }
 }

@@ -76,7 +76,8 @@ public sealed interface PoolRequest {
       case "extend" -> new Decide(new ExtendHold(text(json, "holdId", "invalid_hold_id"), ttl(json, null)));
       case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
       default -> throw Refusal.invalid("invalid_type",
-          "type must be one of define, change, reserve, release, hold, confirm, cancel, extend, get");
+          "type must be one of define, change, reserve, release, hold, confirm, cancel, extend, get, basket,"
+              + " releaseBasket, getBasket");
     };
   }
 

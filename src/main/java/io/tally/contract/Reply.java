@@ -109,6 +109,16 @@ public final class Reply {
     return ok(Views.released(reservationId));
   }
 
+  /** A basket this request took through: one reservation per item (a retried basket is {@link #ok}). */
+  public static Reply basketConfirmed(JsonObject basket) {
+    return new Reply(201, basket);
+  }
+
+  /** A basket that did not go through: {@code message} names the item that could not be had; nothing is kept. */
+  public static Reply basketRefused(JsonObject basket, String message) {
+    return new Reply(409, new JsonObject().put("error", "basket_refused").put("message", message).mergeIn(basket));
+  }
+
   public static Reply refused(Refusal refusal) {
     return new Reply(refusal.status(), refusal.toJson());
   }

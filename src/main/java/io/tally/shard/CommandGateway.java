@@ -1,6 +1,7 @@
 package io.tally.shard;
 
 import io.tally.contract.Addresses;
+import io.tally.contract.Commands;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -17,9 +18,10 @@ public final class CommandGateway extends VerticleBase {
   /** The reply header that carries the HTTP status of a success (201 for a new pool or reservation). */
   public static final String STATUS_HEADER = "status";
 
-  private final CommandSender sender;
+  private final Commands sender;
 
-  public CommandGateway(CommandSender sender) {
+  /** @param sender the requests' way to the pools' owners (and to the baskets' coordinator) */
+  public CommandGateway(Commands sender) {
     this.sender = sender;
   }
 

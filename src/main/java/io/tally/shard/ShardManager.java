@@ -493,6 +493,15 @@ public final class ShardManager {
         .onComplete(done -> sweeping = false);
   }
 
+  /**
+   * Whether this node serves the shard that {@code id} falls in: a pool's id, or any other id spread over the shards
+   * the same way (a basket's, whose recovery the server of its shard takes on).
+   */
+  public boolean serves(String id) {
+    ShardHost host = hosts.get(Shards.shardOf(id, shardConfig.count()));
+    return host != null && host.state() == ShardHost.State.SERVING;
+  }
+
   /** "Not owner", naming the owner of {@code shard} in this node's view; "retry" if that is this node itself. */
   private Reply misdirected(int shard) {
     Optional<Member> owner = owners().owner(shard);

@@ -128,6 +128,9 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/holds/:holdId/confirm").handler(ctx -> command(ctx, "confirm", withHold(ctx, new JsonObject())));
     router.patch("/holds/:holdId").handler(ctx -> command(ctx, "extend", withHold(ctx, body(ctx))));
     router.delete("/holds/:holdId").handler(ctx -> command(ctx, "cancel", withHold(ctx, new JsonObject())));
+    router.post("/baskets").handler(ctx -> command(ctx, "basket", body(ctx)));
+    router.get("/baskets/:basketId").handler(ctx -> command(ctx, "getBasket", withBasket(ctx)));
+    router.delete("/baskets/:basketId").handler(ctx -> command(ctx, "releaseBasket", withBasket(ctx)));
     router.post("/availability").handler(this::availability);
     router.get("/events").handler(this::feed);
     router.get("/reports/demand").handler(this::demand);
@@ -235,6 +238,10 @@ public final class HttpVerticle extends VerticleBase {
 
   private static JsonObject withPool(RoutingContext ctx, JsonObject body) {
     return body.put("poolId", ctx.pathParam("poolId"));
+  }
+
+  private static JsonObject withBasket(RoutingContext ctx) {
+    return new JsonObject().put("basketId", ctx.pathParam("basketId"));
   }
 
   private static JsonObject withHold(RoutingContext ctx, JsonObject body) {

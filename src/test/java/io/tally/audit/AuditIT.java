@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tally.basket.BasketEvent;
+import io.tally.basket.BasketStore;
 import io.tally.journal.Migrations;
 import io.tally.support.TestDatabase;
 import io.vertx.core.Vertx;
@@ -15,6 +17,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -171,6 +176,56 @@ class AuditIT {
         problems.toString());
     assertTrue(problems.stream().anyMatch(p -> p.startsWith("held-twice: order o1 reserved or held again at seq 3")),
         problems.toString());
+  }
+
+  @Test
+  void everyBasketIsAllOrNothingAndNoneStaysUnfinishedPastItsTimeToLive() {
+    BasketStore baskets = new BasketStore(sql);
+    define("bv", 5);
+    hold("bv", 2, 1, "good", 2);
+    insert("bv", 3, "hold.confirmed.v1", "{\"holdId\":\"bv~1\",\"orderId\":\"good\",\"units\":2,"
+        + "\"region\":null,\"channel\":null}");
+    view("bv", 3, 5, 2, "open");
+    confirmed(baskets, "good", "bv", 2, "bv~1");
+    define("bc", 5);
+    hold("bc", 2, 1, "lost", 1);
+    insert("bc", 3, "hold.cancelled.v1", "{\"holdId\":\"bc~1\",\"units\":1,\"region\":null}");
+    view("bc", 3, 5, 0, "open");
+    confirmed(baskets, "lost", "bc", 1, "bc~1");
+    define("bk", 5);
+    reserve("bk", 2, 1, "kept", 1);
+    view("bk", 2, 5, 1, "open");
+    baskets.open("kept", opened("kept", "bk", 1, Instant.now()))
+        .compose(open -> baskets.append(open, new BasketEvent.Refusing(
+            new BasketEvent.Cause("bk", "capacity_exhausted", "full"), Arrays.asList((String) null))))
+        .compose(refusing -> baskets.append(refusing, new BasketEvent.Refused())).await();
+    baskets.open("stale", opened("stale", "bv", 1, Instant.parse("2026-01-01T00:00:00Z"))).await();
+    confirmed(baskets, "ghost", "nowhere", 1, "nowhere~1");
+
+    Audit.Report report = Audit.run(sql).await();
+
+    List<String> problems = report.problems();
+    assertEquals(5, report.baskets());
+    assertEquals(4, problems.size(), problems.toString());
+    assertTrue(problems.contains("basket lost (confirmed), pool bc: hold bc~1 did not become a reservation (it was"
+        + " cancelled)"), problems.toString());
+    assertTrue(problems.contains("basket kept (refused), pool bk: order kept still has reservation bk~1 although the"
+        + " basket did not go through"), problems.toString());
+    assertTrue(problems.contains("basket stale is still open past its time to live (2026-01-01T00:01:00Z)"),
+        problems.toString());
+    assertTrue(problems.contains("basket ghost is confirmed, but its pool nowhere is not in the journal"),
+        problems.toString());
+  }
+
+  private static BasketEvent.Opened opened(String orderId, String poolId, int units, Instant at) {
+    return new BasketEvent.Opened(orderId, List.of(new BasketEvent.Item(poolId, units)), null, null,
+        Duration.ofSeconds(60), at);
+  }
+
+  private static void confirmed(BasketStore baskets, String orderId, String poolId, int units, String holdId) {
+    baskets.open(orderId, opened(orderId, poolId, units, Instant.now()))
+        .compose(open -> baskets.append(open, new BasketEvent.Confirming(List.of(holdId))))
+        .compose(confirming -> baskets.append(confirming, new BasketEvent.Confirmed())).await();
   }
 
   /** A client's acknowledgement of the reservation the hold {@code held~2} became. */

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -87,6 +88,13 @@ class TallyConfigTest {
   void aFailureTimeoutShorterThanTwoHeartbeatsIsRefused() throws IOException {
     String node = file("fast.json", "{\"cluster\": {\"heartbeatMs\": 2000, \"failureTimeoutMs\": 3000}}");
     assertEquals("cluster.failureTimeoutMs", refusal(Map.of("TALLY_CONFIG", node)).key());
+  }
+
+  @Test
+  void basketsMustBeRecoveredBeforeTheirHoldsExpire() throws IOException {
+    assertEquals(Duration.ofSeconds(60), load(Map.of()).baskets().holdTtl());
+    String slow = file("slow-baskets.json", "{\"baskets\": {\"holdTtlSeconds\": 5, \"recoverAfterMs\": 4500}}");
+    assertEquals("baskets.recoverAfterMs", refusal(Map.of("TALLY_CONFIG", slow)).key());
   }
 
   @Test
