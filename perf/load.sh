@@ -4,6 +4,7 @@
 #   perf/load.sh SCENARIO [--url URL]... [--pg-url URL] [--lb-stats URL] [--watch NAME=PID]... [-Dname=value]...
 #
 # SCENARIO is steady, checkout (holds), ramp, hot, hot-ramp, failover, rolling or replay (the storefront mix), or peak,
+# basket-peak (baskets of -Dbasket.items pools),
 # hot-peak, fixed, availability-peak, availability-fixed, feed or lag (the measurements perf/bench.sh and
 # perf/cluster.sh make in sequence); perf/README.md describes each and its settings. Without --url the script starts
 # what the scenario needs on this machine, on free loopback ports: a dedicated PostgreSQL from the service jar and one
@@ -78,6 +79,7 @@ simulation_of() {
     rolling) echo Rolling ;;
     replay) echo Replay ;;
     peak) echo Peak ;;
+    basket-peak) echo BasketPeak ;;
     hot-peak) echo HotPeak ;;
     fixed) echo Fixed ;;
     availability-peak) echo AvailabilityPeak ;;

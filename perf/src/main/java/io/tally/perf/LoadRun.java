@@ -42,6 +42,7 @@ final class LoadRun implements AutoCloseable {
   static final String RELEASE = "release";
   static final String HOLD = "hold";
   static final String CONFIRM = "confirm";
+  static final String BASKET = "basket";
   static final String REPLAY = "replay";
   static final String FEED = "feed";
   private static final long LOWEST_MICROS = 1;

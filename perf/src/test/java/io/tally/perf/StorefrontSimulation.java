@@ -242,6 +242,34 @@ public abstract class StorefrontSimulation extends Simulation {
             }));
   }
 
+  /**
+   * One basket of one unit in each pool {@code pools} names for checkout {@code n}, with a fresh order id; each item's
+   * reservation in the answer is acknowledged, so the audit finds every one of them in the journal.
+   */
+  protected ChainBuilder basket(Function<Long, List<String>> pools) {
+    return exec(session -> {
+      long n = checkouts.incrementAndGet();
+      StringBuilder items = new StringBuilder();
+      for (String poolId : pools.apply(n)) {
+        items.append(items.isEmpty() ? "" : ",").append("{\"poolId\":\"").append(poolId)
+            .append("\",\"units\":1}");
+      }
+      String body = "{\"orderId\":\"" + orderPrefix + n + "\",\"items\":[" + items + "]}";
+      return session.set("n", n).set("orderId", orderPrefix + n).set("basketBody", body);
+    })
+        .exec(timed(LoadRun.BASKET, http("basket").post("#{base}/baskets").body(StringBody("#{basketBody}"))
+            .check(status().saveAs("status"), regex(RESERVATION_ID).findAll().optional().saveAs("reservationIds"),
+                regex(ERROR_CODE).optional().saveAs("error"), status().in(200, 201)),
+            (session, ok) -> {
+              if (ok && session.contains("reservationIds")) {
+                for (String reservationId : session.<String>getList("reservationIds")) {
+                  run.reserved(session.getString("orderId"), reservationId,
+                      reservationId.substring(0, reservationId.lastIndexOf('~')));
+                }
+              }
+            }));
+  }
+
   /** Checkouts; {@code hot} sends every one of them to the same slot. */
   protected ScenarioBuilder checkout(boolean hot) {
     return scenario(hot ? "checkout (hot slot)" : "checkout")
