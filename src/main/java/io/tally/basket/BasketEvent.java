@@ -19,7 +19,10 @@ public sealed interface BasketEvent {
   /** The stored name of the event; it never changes once written. */
   String type();
 
-  JsonObject toJson();
+  /** The stored payload; empty for the steps whose name says everything. */
+  default JsonObject toJson() {
+    return new JsonObject();
+  }
 
   /** One pool of a basket and the units it needs there. */
   record Item(String poolId, int units) {
@@ -102,11 +105,6 @@ public sealed interface BasketEvent {
     public String type() {
       return "basket.confirmed.v1";
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject();
-    }
   }
 
   /** A refused basket gave back every hold it had. */
@@ -114,11 +112,6 @@ public sealed interface BasketEvent {
     @Override
     public String type() {
       return "basket.refused.v1";
-    }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject();
     }
   }
 
@@ -128,11 +121,6 @@ public sealed interface BasketEvent {
     public String type() {
       return "basket.undone.v1";
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject();
-    }
   }
 
   /** A confirmed basket's reservations are to be released. */
@@ -141,11 +129,6 @@ public sealed interface BasketEvent {
     public String type() {
       return "basket.releasing.v1";
     }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject();
-    }
   }
 
   /** Every reservation of the basket was released. */
@@ -153,11 +136,6 @@ public sealed interface BasketEvent {
     @Override
     public String type() {
       return "basket.released.v1";
-    }
-
-    @Override
-    public JsonObject toJson() {
-      return new JsonObject();
     }
   }
 
