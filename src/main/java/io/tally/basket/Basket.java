@@ -67,18 +67,11 @@ public record Basket(String basketId, Opened opened, Phase phase, List<String> h
           new Basket(basketId, opened, Phase.REFUSING, refusing.holdIds(), refusing.cause(), next);
       case BasketEvent.Undoing undoing when phase == Phase.CONFIRMING ->
           new Basket(basketId, opened, Phase.UNDOING, holdIds, undoing.cause(), next);
-      case BasketEvent.Confirmed confirmed when phase == Phase.CONFIRMING -> moved(Phase.CONFIRMED, next);
-      case BasketEvent.Refused refused when phase == Phase.REFUSING -> moved(Phase.REFUSED, next);
-      case BasketEvent.Undone undone when phase == Phase.UNDOING -> moved(Phase.UNDONE, next);
-      case BasketEvent.Releasing releasing when phase == Phase.CONFIRMED -> moved(Phase.RELEASING, next);
-      case BasketEvent.Released released when phase == Phase.RELEASING -> moved(Phase.RELEASED, next);
+      case BasketEvent.Step step when phase == step.follows() ->
+          new Basket(basketId, opened, step.leadsTo(), holdIds, cause, next);
       default -> throw new IllegalStateException("basket " + basketId + ": " + event.type() + " cannot follow "
           + phase.wireName() + " (seq " + seq + ")");
     };
-  }
-
-  private Basket moved(Phase to, int next) {
-    return new Basket(basketId, opened, to, holdIds, cause, next);
   }
 
   public String orderId() {

@@ -2,14 +2,10 @@ package io.tally.basket;
 
 import io.tally.basket.Basket.Phase;
 import io.tally.basket.BasketEvent.Cause;
-import io.tally.basket.BasketEvent.Confirmed;
 import io.tally.basket.BasketEvent.Confirming;
-import io.tally.basket.BasketEvent.Refused;
 import io.tally.basket.BasketEvent.Refusing;
-import io.tally.basket.BasketEvent.Released;
-import io.tally.basket.BasketEvent.Releasing;
+import io.tally.basket.BasketEvent.Step;
 import io.tally.basket.BasketEvent.Undoing;
-import io.tally.basket.BasketEvent.Undone;
 import io.tally.basket.BasketStore.Conflict;
 import io.tally.config.BasketConfig;
 import io.tally.contract.Commands;
@@ -80,13 +76,15 @@ public final class BasketCoordinator {
     }
     String basketId = request.orderId();
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    return store.read(basketId)
-        .compose(existing -> existing != null ? carryOn(existing).map(basket -> answer(basket, false))
-            : store.open(basketId, request.opened(now)).compose(this::carryOn).map(basket -> answer(basket, true))
-                .recover(failure -> failure instanceof Conflict
-                    ? store.read(basketId).compose(this::carryOn).map(basket -> answer(basket, false))
-                    : Future.failedFuture(failure)))
+    return store.open(basketId, request.opened(now)).map(opened -> new Found(opened, true))
+        .recover(failure -> failure instanceof Conflict
+            ? store.read(basketId).map(existing -> new Found(existing, false)) : Future.failedFuture(failure))
+        .compose(found -> carryOn(found.basket()).map(basket -> answer(basket, found.opened())))
         .recover(failure -> Future.succeededFuture(unfinished(basketId, failure)));
+  }
+
+  /** A basket this request opened, or the one its order already had. */
+  private record Found(Basket basket, boolean opened) {
   }
 
   /**
@@ -99,7 +97,7 @@ public final class BasketCoordinator {
         return Future.succeededFuture(notFound(basketId));
       }
       return carryOn(found)
-          .compose(basket -> basket.phase() == Phase.CONFIRMED ? record(basket, new Releasing())
+          .compose(basket -> basket.phase() == Phase.CONFIRMED ? record(basket, Step.RELEASING)
               : Future.succeededFuture(basket))
           .map(basket -> Reply.ok(basket.toJson()));
     }).recover(failure -> Future.succeededFuture(unfinished(basketId, failure)));
@@ -119,29 +117,30 @@ public final class BasketCoordinator {
   /** The basket carried from its last recorded step to where it rests. */
   private Future<Basket> carryOn(Basket basket) {
     return switch (basket.phase()) {
-      case OPEN -> hold(basket).compose(decision -> decide(basket, decision));
+      case OPEN -> hold(basket).compose(decision -> record(basket, decision));
       case CONFIRMING -> confirm(basket).compose(outcome -> record(basket, outcome));
-      case REFUSING -> giveBack(basket).compose(given -> record(basket, new Refused()));
-      case UNDOING -> giveBack(basket).compose(given -> record(basket, new Undone()));
-      case RELEASING -> giveBack(basket).compose(given -> record(basket, new Released()));
+      case REFUSING -> giveBack(basket).compose(given -> record(basket, Step.REFUSED));
+      case UNDOING -> giveBack(basket).compose(given -> record(basket, Step.UNDONE));
+      case RELEASING -> giveBack(basket).compose(given -> record(basket, Step.RELEASED));
       case CONFIRMED, REFUSED, UNDONE, RELEASED -> Future.succeededFuture(basket);
     };
   }
 
   /**
-   * Records the decision; if another coordinator recorded one first, gives back the holds this one placed that the
-   * recorded decision does not name (placed after the other's were given back, say), then follows that decision.
+   * Records the next step and carries on from it. If another coordinator recorded one first, carries on from that
+   * one instead, after giving back the holds this one placed that the recorded step does not name (when the two
+   * decided the same basket, this one's holds placed after the other's were given back, say); a step after the
+   * decision names the same holds, so nothing is given back for it.
    */
-  private Future<Basket> decide(Basket basket, BasketEvent decision) {
-    List<String> placed = decision instanceof Confirming confirming ? confirming.holdIds()
-        : ((Refusing) decision).holdIds();
-    return store.append(basket, decision).recover(failure -> {
+  private Future<Basket> record(Basket basket, BasketEvent event) {
+    return store.append(basket, event).recover(failure -> {
       if (!(failure instanceof Conflict)) {
         return Future.failedFuture(failure);
       }
+      List<String> mine = basket.then(event).holdIds();
       return store.read(basket.basketId()).compose(recorded -> {
         List<Future<Reply>> released = new ArrayList<>();
-        for (String holdId : placed) {
+        for (String holdId : mine) {
           if (holdId != null && !recorded.holdIds().contains(holdId)) {
             released.add(pools.send(new JsonObject().put("type", "release").put("reservationId", holdId)));
           }
@@ -149,13 +148,6 @@ public final class BasketCoordinator {
         return Future.join(released).map(recorded); // what could not be given back expires with its hold
       });
     }).compose(this::carryOn);
-  }
-
-  /** Records the next step and carries on from it; if another coordinator recorded one first, from that one. */
-  private Future<Basket> record(Basket basket, BasketEvent event) {
-    return store.append(basket, event)
-        .recover(failure -> failure instanceof Conflict ? store.read(basket.basketId()) : Future.failedFuture(failure))
-        .compose(this::carryOn);
   }
 
   /**
@@ -201,7 +193,7 @@ public final class BasketCoordinator {
             return new Undoing(unconfirmed);
           }
           requireAnswered(basket, replies, "confirmed");
-          return new Confirmed();
+          return Step.CONFIRMED;
         });
   }
 

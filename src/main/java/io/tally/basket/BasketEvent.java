@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -99,43 +100,42 @@ public sealed interface BasketEvent {
     }
   }
 
-  /** Every hold became a reservation with the same id. */
-  record Confirmed() implements BasketEvent {
-    @Override
-    public String type() {
-      return "basket.confirmed.v1";
-    }
-  }
+  /**
+   * The steps whose name says everything: each follows one phase and leads to the next.
+   */
+  enum Step implements BasketEvent {
+    /** Every hold became a reservation with the same id. */
+    CONFIRMED("basket.confirmed.v1", Basket.Phase.CONFIRMING, Basket.Phase.CONFIRMED),
+    /** A refused basket gave back every hold it had. */
+    REFUSED("basket.refused.v1", Basket.Phase.REFUSING, Basket.Phase.REFUSED),
+    /** An undone basket gave back every item. */
+    UNDONE("basket.undone.v1", Basket.Phase.UNDOING, Basket.Phase.UNDONE),
+    /** A confirmed basket's reservations are to be released. */
+    RELEASING("basket.releasing.v1", Basket.Phase.CONFIRMED, Basket.Phase.RELEASING),
+    /** Every reservation of the basket was released. */
+    RELEASED("basket.released.v1", Basket.Phase.RELEASING, Basket.Phase.RELEASED);
 
-  /** A refused basket gave back every hold it had. */
-  record Refused() implements BasketEvent {
-    @Override
-    public String type() {
-      return "basket.refused.v1";
-    }
-  }
+    private final String type;
+    private final Basket.Phase follows;
+    private final Basket.Phase leadsTo;
 
-  /** An undone basket gave back every item. */
-  record Undone() implements BasketEvent {
-    @Override
-    public String type() {
-      return "basket.undone.v1";
+    Step(String type, Basket.Phase follows, Basket.Phase leadsTo) {
+      this.type = type;
+      this.follows = follows;
+      this.leadsTo = leadsTo;
     }
-  }
 
-  /** A confirmed basket's reservations are to be released. */
-  record Releasing() implements BasketEvent {
     @Override
     public String type() {
-      return "basket.releasing.v1";
+      return type;
     }
-  }
 
-  /** Every reservation of the basket was released. */
-  record Released() implements BasketEvent {
-    @Override
-    public String type() {
-      return "basket.released.v1";
+    Basket.Phase follows() {
+      return follows;
+    }
+
+    Basket.Phase leadsTo() {
+      return leadsTo;
     }
   }
 
@@ -157,12 +157,8 @@ public sealed interface BasketEvent {
       case "basket.confirming.v1" -> new Confirming(ids(payload));
       case "basket.refusing.v1" -> new Refusing(Cause.fromJson(payload), ids(payload));
       case "basket.undoing.v1" -> new Undoing(Cause.fromJson(payload));
-      case "basket.confirmed.v1" -> new Confirmed();
-      case "basket.refused.v1" -> new Refused();
-      case "basket.undone.v1" -> new Undone();
-      case "basket.releasing.v1" -> new Releasing();
-      case "basket.released.v1" -> new Released();
-      default -> throw new IllegalArgumentException("unknown basket event type " + type);
+      default -> Arrays.stream(Step.values()).filter(step -> step.type().equals(type)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown basket event type " + type));
     };
   }
 

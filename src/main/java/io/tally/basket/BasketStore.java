@@ -38,8 +38,12 @@ public final class BasketStore {
 
   /** The basket, or null if none was opened with this id. */
   public Future<Basket> read(String basketId) {
-    return pool.preparedQuery("SELECT seq, type, payload::text FROM basket_events WHERE basket_id = $1 ORDER BY seq")
-        .execute(Tuple.of(basketId)).map(rows -> fold(basketId, rows));
+    return pool.preparedQuery("SELECT basket_id, seq, type, payload::text FROM basket_events WHERE basket_id = $1"
+            + " ORDER BY seq")
+        .execute(Tuple.of(basketId)).map(rows -> {
+          List<Basket> baskets = fold(rows);
+          return baskets.isEmpty() ? null : baskets.getFirst();
+        });
   }
 
   /** Opens a basket; fails with {@link Conflict} if one with the same id exists. */
@@ -86,35 +90,33 @@ public final class BasketStore {
     return sql.preparedQuery("SELECT basket_id, seq, type, payload::text FROM basket_events WHERE basket_id IN ("
             + "SELECT DISTINCT basket_id FROM basket_events WHERE basket_id > $1 ORDER BY basket_id LIMIT $2)"
             + " ORDER BY basket_id, seq")
-        .execute(Tuple.of(after, limit)).map(rows -> {
-          List<Basket> baskets = new ArrayList<>();
-          List<Row> stream = new ArrayList<>();
-          for (Row row : rows) {
-            if (!stream.isEmpty() && !stream.getFirst().getString(0).equals(row.getString(0))) {
-              baskets.add(fold(stream.getFirst().getString(0), stream, 1));
-              stream.clear();
-            }
-            stream.add(row);
-          }
-          if (!stream.isEmpty()) {
-            baskets.add(fold(stream.getFirst().getString(0), stream, 1));
-          }
-          return baskets;
-        });
+        .execute(Tuple.of(after, limit)).map(BasketStore::fold);
   }
 
-  private static Basket fold(String basketId, RowSet<Row> rows) {
+  /** The baskets that rows of (basket_id, seq, type, payload), in basket and seq order, tell. */
+  private static List<Basket> fold(RowSet<Row> rows) {
+    List<Basket> baskets = new ArrayList<>();
     List<Row> stream = new ArrayList<>();
-    rows.forEach(stream::add);
-    return stream.isEmpty() ? null : fold(basketId, stream, 0);
+    for (Row row : rows) {
+      if (!stream.isEmpty() && !stream.getFirst().getString(0).equals(row.getString(0))) {
+        baskets.add(fold(stream));
+        stream.clear();
+      }
+      stream.add(row);
+    }
+    if (!stream.isEmpty()) {
+      baskets.add(fold(stream));
+    }
+    return baskets;
   }
 
-  /** The basket its rows tell, from the column {@code first} on: seq, type, payload. */
-  private static Basket fold(String basketId, List<Row> stream, int first) {
+  /** The basket one stream's rows tell. */
+  private static Basket fold(List<Row> stream) {
+    String basketId = stream.getFirst().getString(0);
     Basket basket = null;
     for (Row row : stream) {
-      int seq = row.getInteger(first);
-      BasketEvent event = BasketEvent.decode(row.getString(first + 1), new JsonObject(row.getString(first + 2)));
+      int seq = row.getInteger(1);
+      BasketEvent event = BasketEvent.decode(row.getString(2), new JsonObject(row.getString(3)));
       if (basket == null) {
         if (seq != 1 || !(event instanceof Opened opened)) {
           throw new IllegalStateException("basket " + basketId + " does not start with basket.opened.v1 at seq 1");

@@ -198,7 +198,7 @@ class AuditIT {
     baskets.open("kept", opened("kept", "bk", 1, Instant.now()))
         .compose(open -> baskets.append(open, new BasketEvent.Refusing(
             new BasketEvent.Cause("bk", "capacity_exhausted", "full"), Arrays.asList((String) null))))
-        .compose(refusing -> baskets.append(refusing, new BasketEvent.Refused())).await();
+        .compose(refusing -> baskets.append(refusing, BasketEvent.Step.REFUSED)).await();
     baskets.open("stale", opened("stale", "bv", 1, Instant.parse("2026-01-01T00:00:00Z"))).await();
     confirmed(baskets, "ghost", "nowhere", 1, "nowhere~1");
 
@@ -225,7 +225,7 @@ class AuditIT {
   private static void confirmed(BasketStore baskets, String orderId, String poolId, int units, String holdId) {
     baskets.open(orderId, opened(orderId, poolId, units, Instant.now()))
         .compose(open -> baskets.append(open, new BasketEvent.Confirming(List.of(holdId))))
-        .compose(confirming -> baskets.append(confirming, new BasketEvent.Confirmed())).await();
+        .compose(confirming -> baskets.append(confirming, BasketEvent.Step.CONFIRMED)).await();
   }
 
   /** A client's acknowledgement of the reservation the hold {@code held~2} became. */

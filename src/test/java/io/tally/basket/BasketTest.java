@@ -34,7 +34,7 @@ class BasketTest {
         "pickers-1~9")));
     assertEquals(Phase.CONFIRMING, basket.phase());
     assertEquals("van-1~4", basket.toJson().getJsonArray("items").getJsonObject(0).getString("holdId"));
-    Basket confirmed = basket.then(new BasketEvent.Confirmed());
+    Basket confirmed = basket.then(BasketEvent.Step.CONFIRMED);
     assertEquals(3, confirmed.seq());
     JsonObject view = confirmed.toJson();
     assertEquals("confirmed", view.getString("status"));
@@ -49,7 +49,7 @@ class BasketTest {
   @Test
   void aRefusedBasketNamesTheItemThatCouldNotBeHadAndShowsNoHolds() {
     Basket refused = Basket.opened("order-1", OPENED).then(new BasketEvent.Refusing(FULL,
-        Arrays.asList("van-1~4", null))).then(new BasketEvent.Refused());
+        Arrays.asList("van-1~4", null))).then(BasketEvent.Step.REFUSED);
     JsonObject view = refused.toJson();
     assertEquals("refused", view.getString("status"));
     assertEquals(new JsonObject().put("poolId", "pickers-1").put("units", 1).put("error", "capacity_exhausted")
@@ -60,11 +60,11 @@ class BasketTest {
   @Test
   void aConfirmingBasketWhoseHoldCannotBeConfirmedIsUndoneAndAConfirmedOneReleased() {
     Basket confirming = Basket.opened("order-1", OPENED).then(new BasketEvent.Confirming(List.of("a", "b")));
-    Basket undone = confirming.then(new BasketEvent.Undoing(FULL)).then(new BasketEvent.Undone());
+    Basket undone = confirming.then(new BasketEvent.Undoing(FULL)).then(BasketEvent.Step.UNDONE);
     assertEquals(Phase.UNDONE, undone.phase());
     assertEquals(FULL, undone.cause());
-    Basket released = confirming.then(new BasketEvent.Confirmed()).then(new BasketEvent.Releasing())
-        .then(new BasketEvent.Released());
+    Basket released = confirming.then(BasketEvent.Step.CONFIRMED).then(BasketEvent.Step.RELEASING)
+        .then(BasketEvent.Step.RELEASED);
     assertEquals(Phase.RELEASED, released.phase());
     assertEquals(List.of("a", "b"), released.holdIds());
   }
@@ -72,11 +72,11 @@ class BasketTest {
   @Test
   void aStepThatCannotFollowThePhaseIsRefused() {
     Basket open = Basket.opened("order-1", OPENED);
-    assertThrows(IllegalStateException.class, () -> open.then(new BasketEvent.Confirmed()));
-    assertThrows(IllegalStateException.class, () -> open.then(new BasketEvent.Releasing()));
+    assertThrows(IllegalStateException.class, () -> open.then(BasketEvent.Step.CONFIRMED));
+    assertThrows(IllegalStateException.class, () -> open.then(BasketEvent.Step.RELEASING));
     Basket refused = open.then(new BasketEvent.Refusing(FULL, Arrays.asList(null, null)))
-        .then(new BasketEvent.Refused());
-    assertThrows(IllegalStateException.class, () -> refused.then(new BasketEvent.Releasing()),
+        .then(BasketEvent.Step.REFUSED);
+    assertThrows(IllegalStateException.class, () -> refused.then(BasketEvent.Step.RELEASING),
         "a refused basket has nothing to release");
     assertThrows(IllegalStateException.class, () -> refused.then(new BasketEvent.Confirming(List.of("a", "b"))));
   }
@@ -92,8 +92,8 @@ class BasketTest {
     List<BasketEvent> events = List.of(OPENED, new BasketEvent.Confirming(List.of("van-1~4", "pickers-1~9")),
         new BasketEvent.Refusing(FULL, Arrays.asList("van-1~4", null)),
         new BasketEvent.Refusing(new Cause(null, "basket_expired", "late"), Arrays.asList(null, null)),
-        new BasketEvent.Undoing(FULL), new BasketEvent.Confirmed(), new BasketEvent.Refused(),
-        new BasketEvent.Undone(), new BasketEvent.Releasing(), new BasketEvent.Released());
+        new BasketEvent.Undoing(FULL), BasketEvent.Step.CONFIRMED, BasketEvent.Step.REFUSED,
+        BasketEvent.Step.UNDONE, BasketEvent.Step.RELEASING, BasketEvent.Step.RELEASED);
     for (BasketEvent event : events) {
       JsonObject stored = new JsonObject(event.toJson().encode());
       assertEquals(event, BasketEvent.decode(event.type(), stored), event.type());
