@@ -328,7 +328,8 @@ public abstract class StorefrontSimulation extends Simulation {
                             session.getString("poolId"));
                       }
                     }))
-                .doIf(session -> session.getBoolean("ok") && session.getLong("n") % RELEASE_EVERY == 0).then(
+                // one in RELEASE_EVERY, counted from 1: the multiples of RELEASE_EVERY are the abandoned carts
+                .doIf(session -> session.getBoolean("ok") && session.getLong("n") % RELEASE_EVERY == 1).then(
                     exec(session -> session).pause(Duration.ofSeconds(1))
                         .exec(timed(LoadRun.RELEASE, http("release").delete("#{base}/reservations/#{holdId}")
                             .check(status().saveAs("status"), regex(ERROR_CODE).optional().saveAs("error"),
