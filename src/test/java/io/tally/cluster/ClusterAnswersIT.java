@@ -20,6 +20,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -182,19 +183,25 @@ class ClusterAnswersIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> second.post("/availability", question).body()
         .getJsonArray("slots").size() == 1);
     ConcurrentLinkedQueue<JsonObject> pushed = new ConcurrentLinkedQueue<>();
-    cluster.clients().createWebSocketClient().connect(cluster.nodes().httpPort(2), "127.0.0.1",
-        "/ws/availability?region=XN&from=2026-12-08&to=2026-12-09").map(socket -> {
-          socket.textMessageHandler(text -> pushed.add(new JsonObject(text)));
-          return socket;
-        }).await();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !pushed.isEmpty());
+    // referenced until the end: a client nobody references is shut down when collected, its sockets with it
+    WebSocketClient sockets = cluster.clients().createWebSocketClient();
+    try {
+      sockets.connect(cluster.nodes().httpPort(2), "127.0.0.1",
+          "/ws/availability?region=XN&from=2026-12-08&to=2026-12-09").map(socket -> {
+            socket.textMessageHandler(text -> pushed.add(new JsonObject(text)));
+            return socket;
+          }).await();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !pushed.isEmpty());
 
-    assertEquals(201, first.post("/pools/xnode-1/reservations", Pools.order("o1", 1)).status());
+      assertEquals(201, first.post("/pools/xnode-1/reservations", Pools.order("o1", 1)).status());
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> pushed.stream().anyMatch(message ->
-        "slot".equals(message.getString("type")) && !message.getBoolean("available")));
-    assertEquals(false, second.post("/availability", question).body().getJsonArray("slots").getJsonObject(0)
-        .getBoolean("available"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> pushed.stream().anyMatch(message ->
+          "slot".equals(message.getString("type")) && !message.getBoolean("available")));
+      assertEquals(false, second.post("/availability", question).body().getJsonArray("slots").getJsonObject(0)
+          .getBoolean("available"));
+    } finally {
+      sockets.close().await();
+    }
   }
 
   @Test

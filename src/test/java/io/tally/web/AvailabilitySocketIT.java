@@ -13,6 +13,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,6 +29,8 @@ class AvailabilitySocketIT {
   private TestNode node;
   private Http http;
   private Vertx clients;
+  // every client stays referenced: one nobody references is shut down when collected, its sockets with it
+  private final List<WebSocketClient> sockets = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -115,6 +118,7 @@ class AvailabilitySocketIT {
 
   private WebSocket connect(String uri, ConcurrentLinkedQueue<JsonObject> received, WebSocketClientOptions options) {
     WebSocketClient client = clients.createWebSocketClient(options);
+    sockets.add(client);
     // the handler is set on the event loop as the socket opens, so no message can arrive before it
     return client.connect(node.port(), "127.0.0.1", uri).map(socket -> {
       socket.textMessageHandler(text -> received.add(new JsonObject(text)));

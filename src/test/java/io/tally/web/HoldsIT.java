@@ -14,6 +14,7 @@ import io.tally.support.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -54,16 +55,20 @@ class HoldsIT {
   private final ManualClock clock = new ManualClock(START);
   private TestNode node;
   private Http http;
+  // held for the whole class: a client nobody references is shut down when collected, handshakes in flight too
+  private WebSocketClient sockets;
 
   @BeforeAll
   void start() throws Exception {
     // sweep often, so that a hold expires soon after the test moves the clock past it
     node = TestNode.start(new JsonObject().put("shards", new JsonObject().put("holdSweepMs", 50)), clock);
     http = new Http(node.vertx(), node.port(), 64);
+    sockets = node.vertx().createWebSocketClient();
   }
 
   @AfterAll
   void stop() {
+    sockets.close().await();
     http.close();
     node.close();
   }
@@ -200,7 +205,7 @@ class HoldsIT {
     await().atMost(10, TimeUnit.SECONDS).until(() -> offered("N1", slotStart).equals(List.of("last-call")));
     String day = slotStart.toString().substring(0, 10);
     ConcurrentLinkedQueue<JsonObject> pushed = new ConcurrentLinkedQueue<>();
-    node.vertx().createWebSocketClient().connect(node.port(), "127.0.0.1", "/ws/availability?region=N1&from=" + day
+    sockets.connect(node.port(), "127.0.0.1", "/ws/availability?region=N1&from=" + day
         + "&to=" + LocalDate.parse(day).plusDays(1)).map(socket -> socket.textMessageHandler(
             text -> pushed.add(new JsonObject(text)))).await();
     await().atMost(10, TimeUnit.SECONDS).until(() -> !pushed.isEmpty());
