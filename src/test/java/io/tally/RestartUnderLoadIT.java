@@ -52,6 +52,17 @@ class RestartUnderLoadIT {
   private static final List<String> NAMES = List.of("n1", "n2", "n3");
   private static final int SHARDS = 128;
   private static final Duration RECOVERY_GOAL = Duration.ofSeconds(2);
+  /**
+   * What the nodes are told beyond the defaults, so that the test does not depend on the machine's headroom: at
+   * this load five processes share two cores with nothing idle. A stall of the whole machine longer than the
+   * default failure timeout (4 s) made two healthy members declare each other dead and split the cluster; a killed
+   * node is still seen at once, by its refused connections. And a request whose owner is a node that has just
+   * taken its shards back with a cold JVM may wait longer than the default retry deadline (10 s); it may now wait
+   * 18 s, still below the client's 20 s, and the report shows how long the slowest waited.
+   */
+  private static final JsonObject NODE_SETTINGS = new JsonObject()
+      .put("cluster", new JsonObject().put("failureTimeoutMs", 15_000))
+      .put("shards", new JsonObject().put("retryDeadlineMs", 18_000));
 
   private ClusterNodes cluster;
   private Vertx clients;
@@ -62,7 +73,10 @@ class RestartUnderLoadIT {
   void startCluster() throws Exception {
     String databaseUrl = TestDatabase.freshUrl();
     Path logs = Files.createDirectories(Path.of("target", "restart-under-load-it"));
-    cluster = new ClusterNodes(3, databaseUrl, Map.of(), logs).startAll();
+    Path settings = logs.resolve("nodes.json");
+    Files.writeString(settings, NODE_SETTINGS.encodePrettily());
+    Map<String, String> env = Map.of("TALLY_CONFIG", settings.toAbsolutePath().toString());
+    cluster = new ClusterNodes(3, databaseUrl, Map.of(1, env, 2, env, 3, env), logs).startAll();
     clients = Vertx.vertx();
     sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(databaseUrl)).using(clients).build();
     for (int node = 1; node <= 3; node++) {
