@@ -13,6 +13,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -40,11 +41,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A shared INSERT is all-or-nothing per stream: rows go in with {@code ON CONFLICT DO NOTHING}; if any stream
  * lost a row to another writer, the transaction is rolled back, that stream's append fails with
- * {@link AppendConflictException}, and the batch is written again without it.
+ * {@link AppendConflictException}, and the batch is written again without it. A batch writes its streams in
+ * stream-id order, so that two writers racing for the same streams never deadlock.
  */
 public final class Journal {
 
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
+  private static final Comparator<PendingAppend> BY_STREAM = Comparator.comparing(
+      pending -> pending.append().streamId());
 
   private static final String INSERT_EVENTS = """
       INSERT INTO events (stream_id, seq, type, payload, metadata)
@@ -249,6 +253,10 @@ public final class Journal {
         events += next.append().events().size();
         batch.add(next);
       }
+      // one order for every writer's rows: two that race for the same streams (a handoff, a split cluster) then
+      // lock them in the same order, and one waits for the other's commit and loses cleanly instead of deadlocking;
+      // the sort is stable, so a stream's own appends keep theirs
+      batch.sort(BY_STREAM);
       inFlight.incrementAndGet();
       write(batch).onComplete(done -> {
         inFlight.decrementAndGet();

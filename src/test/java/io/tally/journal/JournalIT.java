@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class JournalIT {
 
   private Vertx vertx;
+  private String databaseUrl;
   private Pool pool;
   private Journal journal;
 
@@ -40,7 +41,7 @@ class JournalIT {
   void start() {
     vertx = Vertx.vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
-        .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
+        .connectingTo(PgConnectOptions.fromUri(databaseUrl = TestDatabase.freshUrl())).using(vertx).build();
     Migrations.apply(pool).await();
     writer = vertx.getOrCreateContext();
     journal = onWriter(() -> new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node"));
@@ -48,8 +49,12 @@ class JournalIT {
 
   /** Runs {@code action} as one task on the journal's writer context and returns what it returned. */
   private <T> T onWriter(java.util.function.Supplier<T> action) {
+    return onContext(writer, action);
+  }
+
+  private static <T> T onContext(Context context, java.util.function.Supplier<T> action) {
     Promise<T> result = Promise.promise();
-    writer.runOnContext(v -> result.complete(action.get()));
+    context.runOnContext(v -> result.complete(action.get()));
     return result.future().await();
   }
 
@@ -119,6 +124,58 @@ class JournalIT {
     String dWrittenBy = pool.query("SELECT tx_id::text FROM events WHERE stream_id = 'd'").execute().await()
         .iterator().next().getString(0);
     assertEquals(txs.getFirst().getString(0), dWrittenBy, "the batch was written again without b, in one transaction");
+  }
+
+  @Test
+  void aSharedAppendWritesItsStreamsInOneOrderWhateverOrderTheyCameIn() {
+    onWriter(() -> Future.join(
+        journal.append(new StreamAppend("d", 0, events("d1"))),
+        journal.append(new StreamAppend("b", 0, events("b1", "b2"))),
+        journal.append(new StreamAppend("c", 0, events("c1"))),
+        journal.append(new StreamAppend("b", 2, events("b3"))),
+        journal.append(new StreamAppend("a", 0, events("a1"))))).await();
+
+    List<String> written = new ArrayList<>();
+    pool.query("SELECT stream_id, seq FROM events ORDER BY position").execute().await()
+        .forEach(row -> written.add(row.getString("stream_id") + row.getLong("seq")));
+    // the rows of one stream in their own order, and the streams in one order: two writers that race for the
+    // same streams then lock them in the same order, so one waits for the other instead of deadlocking
+    assertEquals(List.of("a1", "b1", "b2", "b3", "c1", "d1"), written);
+  }
+
+  @Test
+  void twoWritersRacingForTheSameStreamsInOppositeOrdersNeverDeadlockAndEachStreamHasOneWriter() {
+    Pool other = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+        .connectingTo(PgConnectOptions.fromUri(databaseUrl)).using(vertx).build();
+    Context otherWriter = vertx.getOrCreateContext();
+    try {
+      Journal rival = onContext(otherWriter, () -> new Journal(vertx, other, new JournalConfig(100, 1_000, 1),
+          "rival"));
+      for (int round = 0; round < 40; round++) {
+        List<String> streams = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          streams.add("r" + round + "-" + i);
+        }
+        // each writer's appends are queued in one task, so each writes them in one transaction: one in the
+        // streams' order, the other in reverse
+        List<Future<Void>> mine = onContext(writer, () -> streams.stream()
+            .map(stream -> journal.append(new StreamAppend(stream, 0, events("mine")))).toList());
+        List<Future<Void>> theirs = onContext(otherWriter, () -> streams.reversed().stream()
+            .map(stream -> rival.append(new StreamAppend(stream, 0, events("theirs")))).toList()).reversed();
+        List<Future<Void>> all = new ArrayList<>(mine);
+        all.addAll(theirs);
+        Future.join(all).otherwiseEmpty().await();
+        for (int i = 0; i < streams.size(); i++) {
+          for (Future<Void> append : List.of(mine.get(i), theirs.get(i))) {
+            assertTrue(append.succeeded() || append.cause() instanceof AppendConflictException,
+                "round " + round + ": " + append.cause());
+          }
+          assertTrue(mine.get(i).succeeded() != theirs.get(i).succeeded(), "one writer has " + streams.get(i));
+        }
+      }
+    } finally {
+      other.close().await();
+    }
   }
 
   @Test
