@@ -40,8 +40,9 @@ class JournalIT {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
+    databaseUrl = TestDatabase.freshUrl();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
-        .connectingTo(PgConnectOptions.fromUri(databaseUrl = TestDatabase.freshUrl())).using(vertx).build();
+        .connectingTo(PgConnectOptions.fromUri(databaseUrl)).using(vertx).build();
     Migrations.apply(pool).await();
     writer = vertx.getOrCreateContext();
     journal = onWriter(() -> new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node"));
