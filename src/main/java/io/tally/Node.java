@@ -27,6 +27,7 @@ import io.tally.shard.Membership;
 import io.tally.shard.NodeEndpoint;
 import io.tally.shard.ShardManager;
 import io.tally.shard.ShardMessages;
+import io.tally.web.AdminAccess;
 import io.tally.web.HttpVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -213,9 +214,15 @@ public final class Node {
     AtomicInteger openSockets = new AtomicInteger();
     AtomicInteger connections = new AtomicInteger();
     boolean localReads = config.has(Role.QUERY);
+    AdminAccess admin = AdminAccess.of(config.admin(), config.embeddedSingleNode());
+    if (admin.worthAWarning()) {
+      log.warn("Node {}: {}", config.nodeId(), admin.describe());
+    } else {
+      log.info("Node {}: {}", config.nodeId(), admin.describe());
+    }
     return vertx.deployVerticle(() -> {
       HttpVerticle server = new HttpVerticle(config.http(), config.query(), commands, shards::notReadyBecause,
-          shards::status, openSockets, connections, localReads);
+          shards::status, openSockets, connections, localReads, admin);
       httpServers.add(server);
       return server;
     }, new DeploymentOptions().setInstances(instances)).map(deployment -> {

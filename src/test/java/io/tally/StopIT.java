@@ -48,6 +48,7 @@ class StopIT {
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", TestNode.freePort())
                 .put("shutdownGraceMs", 1_000).put("drainMs", 0))
             .put("postgres", new JsonObject().put("url", database.url()))
+            .put("admin", new JsonObject().put("token", Http.ADMIN_TOKEN))
             .put("cluster", new JsonObject().put("handoffTimeoutMs", 1_000))
             .put("shards", new JsonObject().put("retryDeadlineMs", 2_000)), true);
     tally = Node.start(TallyConfig.from(config)).await();

@@ -34,6 +34,7 @@ public final class EnvironmentOverrides {
     KEYS.put("TALLY_SHARDS", "shards.count");
     KEYS.put("TALLY_IDLE_EVICTION_MS", "shards.idleEvictionMs");
     KEYS.put("TALLY_SNAPSHOT_EVERY", "journal.snapshotEvery");
+    KEYS.put("TALLY_ADMIN_TOKEN", "admin.token");
   }
 
   private EnvironmentOverrides() {

@@ -12,10 +12,18 @@ import java.util.UUID;
  * @param eventLoops Vert.x event-loop threads; 0 means one per core
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
-    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets) {
+    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets, AdminConfig admin) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
+  }
+
+  /**
+   * Whether this is the embedded single-node default: no cluster and the embedded PostgreSQL. Only here may admin
+   * routes be open without a token (a laptop trying Tally out), and the node says so loudly at start-up.
+   */
+  public boolean embeddedSingleNode() {
+    return !cluster.enabled() && postgres.url().isEmpty();
   }
 
   public boolean has(Role role) {
@@ -45,6 +53,7 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
         ShardConfig.from(root.section("shards")),
         ClusterConfig.from(root.section("cluster")),
         QueryConfig.from(root.section("query")),
-        BasketConfig.from(root.section("baskets")));
+        BasketConfig.from(root.section("baskets")),
+        AdminConfig.from(root.section("admin")));
   }
 }

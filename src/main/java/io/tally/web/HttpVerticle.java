@@ -51,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
   private final AtomicInteger connections;
   private final AtomicBoolean refusedLogged = new AtomicBoolean();
   private final DeliveryOptions reads;
+  private final AdminAccess admin;
   private AvailabilitySockets sockets;
   private HttpServer server;
 
@@ -59,9 +60,12 @@ public final class HttpVerticle extends VerticleBase {
    * @param connections the node's open HTTP connections, shared by every instance
    * @param localReads whether this node has the query role: journal reads and projections are then asked of this
    *     node's own verticles, never of another node's
+   * @param admin who may use the admin routes
    */
   public HttpVerticle(HttpConfig config, QueryConfig query, Commands commands, Supplier<Optional<String>> notReady,
-      Supplier<JsonObject> cluster, AtomicInteger openSockets, AtomicInteger connections, boolean localReads) {
+      Supplier<JsonObject> cluster, AtomicInteger openSockets, AtomicInteger connections, boolean localReads,
+      AdminAccess admin) {
+    this.admin = admin;
     this.openSockets = openSockets;
     this.connections = connections;
     this.reads = new DeliveryOptions().setLocalOnly(localReads);
@@ -115,11 +119,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ws/availability").handler(sockets::open);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
 
-    router.post("/pools").handler(ctx -> command(ctx, "define", body(ctx)));
-    router.get("/pools/:poolId").handler(this::getPool);
-    router.patch("/pools/:poolId").handler(ctx -> command(ctx, "change",
-        withPool(ctx, body(ctx))));
-    router.get("/pools/:poolId/events").handler(this::history);
+    // storefront routes: open to every client
     router.post("/pools/:poolId/reservations").handler(ctx -> command(ctx, "reserve",
         withPool(ctx, body(ctx))));
     router.delete("/reservations/:reservationId").handler(ctx -> command(ctx, "release",
@@ -132,12 +132,21 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/baskets/:basketId").handler(ctx -> command(ctx, "getBasket", withBasket(ctx)));
     router.delete("/baskets/:basketId").handler(ctx -> command(ctx, "releaseBasket", withBasket(ctx)));
     router.post("/availability").handler(this::availability);
-    router.get("/events").handler(this::feed);
-    router.get("/reports/demand").handler(this::demand);
-    router.get("/projections").handler(ctx -> ask(ctx, Addresses.PROJECTIONS, new JsonObject().put("kind", "status")));
-    router.post("/projections/:name/rebuild").handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
+
+    // admin routes: they change pools or reveal more than the storefront needs
+    router.post("/pools").handler(admin).handler(ctx -> command(ctx, "define", body(ctx)));
+    router.get("/pools/:poolId").handler(admin).handler(this::getPool);
+    router.patch("/pools/:poolId").handler(admin).handler(ctx -> command(ctx, "change", withPool(ctx, body(ctx))));
+    router.get("/pools/:poolId/events").handler(admin).handler(this::history);
+    router.get("/events").handler(admin).handler(this::feed);
+    router.get("/reports/demand").handler(admin).handler(this::demand);
+    router.get("/projections").handler(admin)
+        .handler(ctx -> ask(ctx, Addresses.PROJECTIONS, new JsonObject().put("kind", "status")));
+    router.post("/projections/:name/rebuild").handler(admin).handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
         new JsonObject().put("kind", "rebuild").put("name", ctx.pathParam("name"))));
-    router.get("/cluster").handler(ctx -> respond(ctx, Reply.ok(cluster.get())));
+    router.get("/cluster").handler(admin).handler(ctx -> respond(ctx, Reply.ok(cluster.get())));
+
+    // health: for load balancers and orchestrators
     router.get("/health/live").handler(ctx -> respond(ctx, Reply.ok(new JsonObject().put("status", "up"))));
     router.get("/health/ready").handler(ctx -> notReady.get().ifPresentOrElse(
         reason -> refuse(ctx, new Refusal(503, "not_ready", reason)),

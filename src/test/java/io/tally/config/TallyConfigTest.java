@@ -146,6 +146,24 @@ class TallyConfigTest {
   }
 
   @Test
+  void theAdminTokenComesFromTheEnvironmentAndIsNeverPrinted() {
+    String token = "0123456789abcdef0123456789abcdef";
+    TallyConfig config = load(Map.of("TALLY_ADMIN_TOKEN", token));
+    assertEquals(Optional.of(token), config.admin().token());
+    assertTrue(!config.toString().contains(token), config.toString());
+    assertEquals(Optional.empty(), load(Map.of()).admin().token(), "no token by default");
+    assertTrue(!refusal(Map.of("TALLY_ADMIN_TOKEN", "tooShort")).getMessage().contains("tooShort"),
+        "a refused token is not echoed either");
+  }
+
+  @Test
+  void onlyTheSingleNodeOnTheEmbeddedDatabaseIsTheEmbeddedDefault() {
+    assertTrue(load(Map.of()).embeddedSingleNode());
+    assertTrue(!load(Map.of("TALLY_PG_URL", "postgresql://db/tally")).embeddedSingleNode());
+    assertTrue(!load(Map.of("TALLY_CLUSTER_MEMBERS", "127.0.0.1:5701")).embeddedSingleNode());
+  }
+
+  @Test
   void anEmptyPostgresUrlInTheEnvironmentKeepsTheEmbeddedDatabase() {
     assertEquals(Optional.empty(), load(Map.of("TALLY_PG_URL", "")).postgres().url());
   }
@@ -184,6 +202,8 @@ class TallyConfigTest {
       TALLY_CLUSTER_PORT | 0      | cluster.port
       TALLY_EVENTBUS_PORT | x     | cluster.eventBusPort
       TALLY_EVENT_LOOPS | -2      | node.eventLoops
+      TALLY_ADMIN_TOKEN | short   | admin.token
+      TALLY_ADMIN_TOKEN | 'has a space in it here' | admin.token
       """)
   void aBadValueStopsStartUpNamingTheKeyAndTheVariable(String variable, String value, String key) {
     ConfigException failure = refusal(Map.of(variable, value));

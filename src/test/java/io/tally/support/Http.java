@@ -1,6 +1,7 @@
 package io.tally.support;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -11,11 +12,18 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
-/** A small HTTP client for tests: real requests over loopback, answers as status plus JSON body. */
+/**
+ * A small HTTP client for tests: real requests over loopback, answers as status plus JSON body. It sends the test
+ * nodes' admin token with every request, as an operator's client would; {@link #anonymous} makes one that sends
+ * none, as a storefront's.
+ */
 public final class Http implements AutoCloseable {
 
+  /** The admin token every test node is started with (its config's {@code admin.token}). */
+  public static final String ADMIN_TOKEN = "test-admin-token-7f3a9c1e5b2d4f60";
+
   /** An HTTP answer; {@code body} is the parsed JSON object, or null when the body was not one. */
-  public record Response(int status, JsonObject body, String raw, String contentType) {
+  public record Response(int status, JsonObject body, String raw, String contentType, MultiMap headers) {
     public String error() {
       return body == null ? null : body.getString("error");
     }
@@ -33,25 +41,40 @@ public final class Http implements AutoCloseable {
   private final Vertx vertx;
   private final WebClient client;
   private final boolean ownsVertx;
+  private final String authorization;
 
   public Http(int port) {
-    this(Vertx.vertx(), port, true, 64);
+    this(Vertx.vertx(), port, true, 64, ADMIN_TOKEN);
   }
 
   public Http(Vertx vertx, int port, int connections) {
-    this(vertx, port, false, connections);
+    this(vertx, port, false, connections, ADMIN_TOKEN);
   }
 
-  private Http(Vertx vertx, int port, boolean ownsVertx, int connections) {
+  private Http(Vertx vertx, int port, boolean ownsVertx, int connections, String token) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
+    this.authorization = token == null ? null : "Bearer " + token;
     this.client = WebClient.create(vertx,
         new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(connections));
   }
 
+  /** A client on its own Vert.x that sends {@code token} as its bearer token, or no token when it is null. */
+  public static Http withToken(int port, String token) {
+    return new Http(Vertx.vertx(), port, true, 8, token);
+  }
+
+  /** A client that sends no token, as a storefront does. */
+  public static Http anonymous(int port) {
+    return withToken(port, null);
+  }
+
   public Future<Response> send(HttpMethod method, String path, Buffer body) {
     var request = client.request(method, path);
+    if (authorization != null) {
+      request.putHeader("Authorization", authorization);
+    }
     Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendBuffer(body);
     return sent.map(Http::toResponse);
   }
@@ -94,6 +117,6 @@ public final class Http implements AutoCloseable {
     } catch (RuntimeException notJson) {
       json = null;
     }
-    return new Response(response.statusCode(), json, raw, response.getHeader("content-type"));
+    return new Response(response.statusCode(), json, raw, response.getHeader("content-type"), response.headers());
   }
 }

@@ -46,6 +46,7 @@ public final class NodeProcess {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("TALLY_HTTP_HOST", "127.0.0.1");
     builder.environment().put("TALLY_HTTP_PORT", Integer.toString(port));
+    builder.environment().put("TALLY_ADMIN_TOKEN", Http.ADMIN_TOKEN);
     builder.environment().putAll(env);
     NodeProcess node = new NodeProcess(builder.start(), port, log);
     node.awaitReady();

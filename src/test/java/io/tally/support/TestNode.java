@@ -50,7 +50,8 @@ public final class TestNode implements AutoCloseable {
     JsonObject config = new JsonObject(Files.readString(Path.of("conf/tally.json")))
         .mergeIn(new JsonObject()
             .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
-            .put("postgres", new JsonObject().put("url", url)), true)
+            .put("postgres", new JsonObject().put("url", url))
+            .put("admin", new JsonObject().put("token", Http.ADMIN_TOKEN)), true)
         .mergeIn(overrides, true);
     return new TestNode(Node.start(TallyConfig.from(config), clock).await(), url);
   }
