@@ -22,6 +22,12 @@ PG_START_TIMEOUT=${PG_START_TIMEOUT:-60}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
 LOG_NAME=${LOG_NAME:-perf}
 STARTED_PID=""
+# The admin token of the nodes a run starts, and of the simulations and checks that use admin routes (defining
+# pools, /cluster, the feed). A run makes its own unless one is given; it is passed in the environment only.
+if [[ -z ${TALLY_ADMIN_TOKEN:-} ]]; then
+  TALLY_ADMIN_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+fi
+export TALLY_ADMIN_TOKEN
 
 log() {
   printf '%s: %s\n' "$LOG_NAME" "$*" >&2
@@ -128,12 +134,14 @@ port_open() {
 # Prints the HTTP status of GET http://127.0.0.1:$1$2, or nothing when there is no answer.
 http_status() {
   if command -v curl >/dev/null 2>&1; then
-    curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1$2" || true
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $TALLY_ADMIN_TOKEN" \
+      "http://127.0.0.1:$1$2" || true
     return 0
   fi
   (
     exec 3<>"/dev/tcp/127.0.0.1/$1"
-    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+      "$2" "$1" "$TALLY_ADMIN_TOKEN" >&3
     read -r -t 5 _ status _ <&3
     printf '%s' "$status"
   ) 2>/dev/null || true
@@ -145,7 +153,7 @@ http_status() {
 url_body() {
   local url=$1 limit=${2:-2} host port path line
   if command -v curl >/dev/null 2>&1; then
-    curl -sf --max-time "$limit" "$url" 2>/dev/null || true
+    curl -sf --max-time "$limit" -H "Authorization: Bearer $TALLY_ADMIN_TOKEN" "$url" 2>/dev/null || true
     return 0
   fi
   [[ $url =~ ^http://([^/:]+):([0-9]+)(/.*)?$ ]] || return 0
@@ -154,7 +162,8 @@ url_body() {
   path=${BASH_REMATCH[3]:-/}
   (
     exec 3<>"/dev/tcp/$host/$port"
-    printf 'GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n' "$path" "$host" "$port" >&3
+    printf 'GET %s HTTP/1.1\r\nHost: %s:%s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+      "$path" "$host" "$port" "$TALLY_ADMIN_TOKEN" >&3
     read -r -t "$limit" _ status _ <&3
     [[ $status == 200 ]] || exit 0
     while IFS= read -r -t "$limit" line <&3 && [[ $line != $'\r' && -n $line ]]; do

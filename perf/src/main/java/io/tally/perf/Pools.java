@@ -99,11 +99,24 @@ final class Pools {
             : CompletableFuture.failedFuture(error));
   }
 
-  /** {@code POST uri} with a JSON body, answered within 30 s. */
+  /**
+   * The {@code Authorization} header value for admin routes (defining pools, the feed, {@code /cluster}), from the
+   * {@code TALLY_ADMIN_TOKEN} the nodes were started with, or null when there is none (the embedded default).
+   */
+  static String adminAuthorization() {
+    String token = System.getenv("TALLY_ADMIN_TOKEN");
+    return token == null || token.isBlank() ? null : "Bearer " + token.trim();
+  }
+
+  /** {@code POST uri} with a JSON body and the admin token, answered within 30 s. */
   static HttpRequest post(URI uri, String body) {
-    return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json");
+    String authorization = adminAuthorization();
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return request.POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
   /** The body of {@code POST uri} when it answers 200, otherwise null. */

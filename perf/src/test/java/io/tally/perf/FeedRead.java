@@ -46,8 +46,8 @@ public class FeedRead extends StorefrontSimulation {
         .set("more", true))
         .asLongAs(session -> session.getBoolean("more")).on(
             exec(session -> session.set("after", pages.after()).set("pin", 0))
-                .exec(timed(LoadRun.FEED, http("feed page").get("#{base}/events?after=#{after}&limit=" + PAGE)
-                    .check(status().saveAs("status"), status().is(200), bodyString().saveAs("page")),
+                .exec(timed(LoadRun.FEED, asAdmin(http("feed page").get("#{base}/events?after=#{after}&limit=" + PAGE)
+                    .check(status().saveAs("status"), status().is(200), bodyString().saveAs("page"))),
                     (session, ok) -> { }))
                 .exec(session -> {
                   boolean more = System.nanoTime() < session.getLong("until");

@@ -131,7 +131,8 @@ public class Replay extends StorefrontSimulation {
         return body == null ? "" : body;
       }));
     }
-    return exec(session -> session).exec(timedByKind(request));
+    // a log may hold admin requests (a pool defined or changed): the replay sends them as the operator it stands for
+    return exec(session -> session).exec(timedByKind(asAdmin(request)));
   }
 
   /** {@link #timed} under the entry's kind, acknowledging reservations and releases that succeeded. */

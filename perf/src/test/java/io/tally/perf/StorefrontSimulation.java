@@ -345,6 +345,12 @@ public abstract class StorefrontSimulation extends Simulation {
     return stopLoadGeneratorIf(session -> run.stopReason(), session -> run.stopReason() != null);
   }
 
+  /** {@code request} with the admin token the nodes were started with, when there is one. */
+  protected static HttpRequestActionBuilder asAdmin(HttpRequestActionBuilder request) {
+    String authorization = Pools.adminAuthorization();
+    return authorization == null ? request : request.header("Authorization", authorization);
+  }
+
   /**
    * Sends {@code request} as a customer would see it: timed from the first attempt, recorded with its final outcome;
    * {@code onDone} sees the session and whether it succeeded. With several URLs a failed attempt is sent again to
