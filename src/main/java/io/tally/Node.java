@@ -1,5 +1,7 @@
 package io.tally;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.basket.BasketCommands;
 import io.tally.basket.BasketCoordinator;
 import io.tally.basket.BasketRecovery;
@@ -29,6 +31,8 @@ import io.tally.shard.ShardManager;
 import io.tally.shard.ShardMessages;
 import io.tally.web.AdminAccess;
 import io.tally.web.HttpVerticle;
+import io.tally.web.ManagementVerticle;
+import io.tally.web.WebMeters;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -49,7 +53,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,13 +75,17 @@ public final class Node {
   private final Membership membership;
   private final Pool pool;
   private final Clock clock;
+  private final MeterRegistry meters;
   private final List<String> frontDeployments = new ArrayList<>();
   private final List<String> backDeployments = new ArrayList<>();
   private final List<HttpVerticle> httpServers = new CopyOnWriteArrayList<>();
+  private ManagementVerticle management;
   private ShardManager shards;
 
-  private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership, Clock clock) {
+  private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership, Clock clock,
+      MeterRegistry meters) {
     this.config = config;
+    this.meters = meters;
     this.clock = clock;
     this.embedded = embedded;
     this.vertx = vertx;
@@ -138,19 +145,22 @@ public final class Node {
   private static Future<Node> vertx(TallyConfig config, Member self, EmbeddedDatabase embedded, Clock clock) {
     int eventLoops = eventLoops(config);
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
+    MeterRegistry meters = NodeMeters.registry(config.metrics());
     if (!config.cluster().enabled()) {
-      return Future.succeededFuture(new Node(config, embedded, Vertx.vertx(options), new LocalMembership(self),
-          clock));
+      Vertx vertx = NodeMeters.builder(options, config.metrics(), meters).build();
+      return Future.succeededFuture(new Node(config, embedded, vertx, new LocalMembership(self), clock, meters));
     }
     ClusterConfig cluster = config.cluster();
     options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
         .setClusterPublicHost(cluster.host());
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
-    return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(vertx -> {
-      log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(), cluster.port());
-      return new Node(config, embedded, vertx,
-          new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster), clock);
-    });
+    return NodeMeters.builder(options, config.metrics(), meters).withClusterManager(manager).buildClustered()
+        .map(vertx -> {
+          log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(),
+              cluster.port());
+          return new Node(config, embedded, vertx,
+              new HazelcastMembership(vertx, manager.getHazelcastInstance(), self, cluster), clock, meters);
+        });
   }
 
   /**
@@ -161,16 +171,18 @@ public final class Node {
     return Migrations.apply(pool).compose(migrated -> {
       ShardMessages.register(vertx.eventBus());
       Reply.register(vertx.eventBus());
-      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection());
+      Journal journal = new Journal(vertx, pool, config.journal(), config.nodeId(), new PoolViewProjection(),
+          meters);
       shards = new ShardManager(vertx, journal, config.shards(), config.journal(), config.cluster(), membership,
           config.has(Role.AGGREGATE), eventLoops(config), clock,
-          now -> PoolViewProjection.dueHolds(pool, now, MAX_DUE_PER_SWEEP));
+          now -> PoolViewProjection.dueHolds(pool, now, MAX_DUE_PER_SWEEP), meters);
       CommandSender pools = new CommandSender(vertx, config.shards(), membership, shards);
       BasketStore baskets = new BasketStore(pool);
       BasketCoordinator coordinator = new BasketCoordinator(pools, baskets, config.baskets(), clock);
       Commands commands = new BasketCommands(pools, coordinator);
       return vertx.deployVerticle(new NodeEndpoint(address, shards, membership))
-          .compose(endpoint -> shards.start())
+          .compose(endpoint -> deployManagement())
+          .compose(managed -> shards.start())
           .compose(started -> deployBack(commands, new BasketRecovery(baskets, coordinator, config.baskets(),
               shards::serves)))
           .compose(back -> deployWeb(commands));
@@ -194,9 +206,9 @@ public final class Node {
       JournalReader reader = new JournalReader(pool);
       deployed = deployed
           .compose(v -> back(vertx.deployVerticle(new JournalReads(reader))))
-          .compose(v -> back(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query(), clock))))
+          .compose(v -> back(vertx.deployVerticle(new AvailabilityVerticle(pool, config.query(), clock, meters))))
           .compose(v -> back(vertx.deployVerticle(new ProjectionsVerticle(pool, reader,
-              List.of(new DemandProjection()), config.query().projectionPoll()))));
+              List.of(new DemandProjection()), config.query().projectionPoll(), meters))));
     }
     return deployed;
   }
@@ -211,10 +223,9 @@ public final class Node {
       return Future.succeededFuture();
     }
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-    AtomicInteger openSockets = new AtomicInteger();
-    AtomicInteger connections = new AtomicInteger();
+    WebMeters web = WebMeters.of(meters, config.metrics().port().isEmpty());
     boolean localReads = config.has(Role.QUERY);
-    AdminAccess admin = AdminAccess.of(config.admin(), config.embeddedSingleNode());
+    AdminAccess admin = adminAccess();
     if (admin.worthAWarning()) {
       log.warn("Node {}: {}", config.nodeId(), admin.describe());
     } else {
@@ -222,7 +233,7 @@ public final class Node {
     }
     return vertx.deployVerticle(() -> {
       HttpVerticle server = new HttpVerticle(config.http(), config.query(), commands, shards::notReadyBecause,
-          shards::status, openSockets, connections, localReads, admin);
+          shards::status, web, localReads, admin);
       httpServers.add(server);
       return server;
     }, new DeploymentOptions().setInstances(instances)).map(deployment -> {
@@ -230,6 +241,25 @@ public final class Node {
       log.info("Node {} serves HTTP on {}:{}", config.nodeId(), config.http().host(), httpPort());
       return null;
     });
+  }
+
+  private AdminAccess adminAccess() {
+    return AdminAccess.of(config.admin(), config.embeddedSingleNode());
+  }
+
+  /** The management port, when {@code metrics.port} is set: {@code GET /metrics} apart from the HTTP port. */
+  private Future<Void> deployManagement() {
+    if (!(meters instanceof PrometheusMeterRegistry prometheus) || config.metrics().port().isEmpty()) {
+      if (config.metrics().enabled() && !config.has(Role.WEB)) {
+        log.warn("Node {} has metrics but no web role and no metrics.port: nothing serves GET /metrics",
+            config.nodeId());
+      }
+      return Future.succeededFuture();
+    }
+    management = new ManagementVerticle(prometheus, adminAccess(), config.metrics().host(),
+        config.metrics().port().getAsInt());
+    return back(vertx.deployVerticle(management)).onSuccess(v -> log.info("Node {} serves GET /metrics on {}:{}",
+        config.nodeId(), config.metrics().host(), management.actualPort()));
   }
 
   private static int eventLoops(TallyConfig config) {
@@ -244,6 +274,11 @@ public final class Node {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** The management port this node serves {@code GET /metrics} on, or -1 without one. */
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
   }
 
   /** The HTTP port this node listens on, or -1 without the web role. */
@@ -273,6 +308,7 @@ public final class Node {
           return bounded("leave the cluster", vertx.close(), STEP_LIMIT);
         })
         .onComplete(done -> {
+          meters.close();
           closeQuietly(embedded);
           log.info("Node {} stopped", config.nodeId());
         });

@@ -35,6 +35,8 @@ public final class EnvironmentOverrides {
     KEYS.put("TALLY_IDLE_EVICTION_MS", "shards.idleEvictionMs");
     KEYS.put("TALLY_SNAPSHOT_EVERY", "journal.snapshotEvery");
     KEYS.put("TALLY_ADMIN_TOKEN", "admin.token");
+    KEYS.put("TALLY_METRICS_ENABLED", "metrics.enabled");
+    KEYS.put("TALLY_METRICS_PORT", "metrics.port");
   }
 
   private EnvironmentOverrides() {

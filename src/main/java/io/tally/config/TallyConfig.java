@@ -12,7 +12,8 @@ import java.util.UUID;
  * @param eventLoops Vert.x event-loop threads; 0 means one per core
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
-    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets, AdminConfig admin) {
+    JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets,
+    AdminConfig admin, MetricsConfig metrics) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
@@ -46,14 +47,16 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
       throw new ConfigException(root.key("roles"), "must name at least one of web, aggregate, query");
     }
     int eventLoops = node.integer("eventLoops", 0, 0, 1024);
+    HttpConfig http = HttpConfig.from(root.section("http"));
     return new TallyConfig(nodeId, eventLoops, roles,
-        HttpConfig.from(root.section("http")),
+        http,
         PostgresConfig.from(root.section("postgres")),
         JournalConfig.from(root.section("journal")),
         ShardConfig.from(root.section("shards")),
         ClusterConfig.from(root.section("cluster")),
         QueryConfig.from(root.section("query")),
         BasketConfig.from(root.section("baskets")),
-        AdminConfig.from(root.section("admin")));
+        AdminConfig.from(root.section("admin")),
+        MetricsConfig.from(root.section("metrics"), http));
   }
 }

@@ -9,7 +9,11 @@ public final class Addresses {
   /** Public: pool commands ({@code define}, {@code change}, {@code reserve}, {@code release}, {@code get}). */
   public static final String POOL_COMMAND = "tally.pool.command";
 
-  /** Public: {@code PoolChanged} after every commit, {@code {"poolId","seq","remaining","available","status"}}. */
+  /**
+   * Public: {@code PoolChanged} after every commit, {@code {"poolId","seq","remaining","available","status",
+   * "committedAtMs"}}; the last, the owner's wall clock when it published, was added later, so readers must not
+   * require it.
+   */
   public static final String POOL_CHANGED = "tally.pool.changed";
 
   /** Public: an availability query, answered from the receiving node's own index. */

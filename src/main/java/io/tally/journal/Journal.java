@@ -1,5 +1,10 @@
 package io.tally.journal;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.tally.config.JournalConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -24,6 +29,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -97,24 +103,54 @@ public final class Journal {
   private final Queue<PendingLoad> loadQueue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger loadsInFlight = new AtomicInteger();
   private final AtomicBoolean loadWakeupPending = new AtomicBoolean();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final DistributionSummary batchEvents;
+  private final Timer committed;
+  private final Timer conflicted;
+  private final Timer failed;
+  private final Counter appendsCommitted;
+  private final Counter appendsConflicted;
+  private final Counter appendsFailed;
 
   /**
    * @param writerName stored in every event's metadata, so the journal tells which node wrote what
+   * @param registry where the journal's meters are kept
    */
-  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName) {
-    this(vertx, pool, config, writerName, InlineProjection.NONE);
+  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName, MeterRegistry registry) {
+    this(vertx, pool, config, writerName, InlineProjection.NONE, registry);
   }
 
   /**
    * @param projection written in every append transaction, after the events (see {@link InlineProjection})
    */
-  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName, InlineProjection projection) {
+  public Journal(Vertx vertx, Pool pool, JournalConfig config, String writerName, InlineProjection projection,
+      MeterRegistry registry) {
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
     this.projection = projection;
     this.metadata = new JsonObject().put("node", writerName).encode();
     this.writer = vertx.getOrCreateContext();
+    batchEvents = DistributionSummary.builder("tally.journal.batch.events")
+        .description("Events written by one shared append transaction").serviceLevelObjectives(1, 10, 100, 1_000)
+        .register(registry);
+    String commit = "tally.journal.commit";
+    String commitDescription = "Shared append transactions, from the first statement to the commit, by outcome";
+    committed = Timer.builder(commit).tag("outcome", "committed").description(commitDescription).register(registry);
+    conflicted = Timer.builder(commit).tag("outcome", "conflict").description(commitDescription).register(registry);
+    failed = Timer.builder(commit).tag("outcome", "failed").description(commitDescription).register(registry);
+    String appends = "tally.journal.appends";
+    String appendsDescription = "Stream appends settled, by outcome (a conflict lost to another writer)";
+    appendsCommitted = Counter.builder(appends).tag("outcome", "committed").description(appendsDescription)
+        .register(registry);
+    appendsConflicted = Counter.builder(appends).tag("outcome", "conflict").description(appendsDescription)
+        .register(registry);
+    appendsFailed = Counter.builder(appends).tag("outcome", "failed").description(appendsDescription)
+        .register(registry);
+    Gauge.builder("tally.journal.transactions.in.flight", inFlight, AtomicInteger::get)
+        .description("Shared append transactions under way").register(registry);
+    Gauge.builder("tally.journal.appends.queued", queued, AtomicInteger::get)
+        .description("Appends waiting for a transaction").register(registry);
   }
 
   /**
@@ -126,6 +162,7 @@ public final class Journal {
   public Future<Void> append(StreamAppend append) {
     Promise<Void> promise = Promise.promise();
     queue.offer(new PendingAppend(append, vertx.getOrCreateContext(), promise));
+    queued.incrementAndGet();
     // the writer drains the queue whenever a transaction completes, so it needs waking only when it has room
     if (inFlight.get() < config.maxConcurrentAppends() && !wakeupPending.getAndSet(true)) {
       writer.runOnContext(v -> {
@@ -253,6 +290,8 @@ public final class Journal {
         events += next.append().events().size();
         batch.add(next);
       }
+      queued.addAndGet(-batch.size());
+      batchEvents.record(events);
       // one order for every writer's rows: two that race for the same streams (a handoff, a split cluster) then
       // lock them in the same order, and one waits for the other's commit and loses cleanly instead of deadlocking;
       // the sort is stable, so a stream's own appends keep theirs
@@ -267,10 +306,16 @@ public final class Journal {
 
   /** Writes a batch and settles every append in it; never fails itself. */
   private Future<Void> write(List<PendingAppend> batch) {
+    long started = System.nanoTime();
     return pool.withTransaction(conn -> insert(conn, batch))
-        .onSuccess(written -> settle(batch, null))
+        .onSuccess(written -> {
+          committed.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          appendsCommitted.increment(batch.size());
+          settle(batch, null);
+        })
         .recover(failure -> {
           if (failure instanceof Conflicts conflicts) {
+            conflicted.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             List<PendingAppend> lost = new ArrayList<>();
             List<PendingAppend> rest = new ArrayList<>(batch.size());
             for (PendingAppend pending : batch) {
@@ -278,10 +323,13 @@ public final class Journal {
             }
             lost.forEach(pending -> log.debug("Append to {} at seq {} lost to another writer",
                 pending.append().streamId(), pending.append().expectedSeq()));
+            appendsConflicted.increment(lost.size());
             settle(lost, pending -> new AppendConflictException(pending.append().streamId(),
                 pending.append().expectedSeq()));
             return rest.isEmpty() ? Future.succeededFuture() : write(rest);
           }
+          failed.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          appendsFailed.increment(batch.size());
           log.warn("Shared append of {} streams failed: {}", batch.size(), failure.toString());
           settle(batch, pending -> failure);
           return Future.succeededFuture();

@@ -1,5 +1,8 @@
 package io.tally.query;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.tally.config.QueryConfig;
 import io.tally.contract.Addresses;
 import io.tally.contract.AvailabilityRequest;
@@ -22,6 +25,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +59,8 @@ public final class AvailabilityVerticle extends VerticleBase {
   private final QueryConfig config;
   private final Clock clock;
   private final AvailabilityIndex index = new AvailabilityIndex();
+  private final AtomicInteger indexed = new AtomicInteger();
+  private final Timer changeLag;
   private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
   private String horizon = "0";
   /** Slots with cut-offs up to this moment were told to this node's WebSockets as no longer offered. */
@@ -62,11 +69,19 @@ public final class AvailabilityVerticle extends VerticleBase {
   private boolean catchingUp;
   private boolean catchUpAgain;
 
-  /** @param clock the node's one clock: a slot is no longer offered from its pool's cut-off on */
-  public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config, Clock clock) {
+  /**
+   * @param clock the node's one clock: a slot is no longer offered from its pool's cut-off on
+   * @param registry where the index's meters are kept
+   */
+  public AvailabilityVerticle(io.vertx.sqlclient.Pool sql, QueryConfig config, Clock clock, MeterRegistry registry) {
     this.sql = sql;
     this.config = config;
     this.clock = clock;
+    Gauge.builder("tally.availability.pools", indexed, AtomicInteger::get)
+        .description("Pools in this node's availability index").register(registry);
+    changeLag = Timer.builder("tally.availability.change.lag")
+        .description("From a pool's commit on its owner to the change in this node's availability index")
+        .register(registry);
   }
 
   @Override
@@ -167,6 +182,11 @@ public final class AvailabilityVerticle extends VerticleBase {
     }
     Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L),
         "open".equals(change.getString("status")));
+    long committedAt = change.getLong("committedAtMs", 0L);
+    if (committedAt > 0) {
+      // the owner's wall clock against this node's: on one host exact, across hosts as good as their clock sync
+      changeLag.record(Math.max(0, System.currentTimeMillis() - committedAt), TimeUnit.MILLISECONDS);
+    }
     if (updated != null) {
       tell(updated);
     }
@@ -209,6 +229,7 @@ public final class AvailabilityVerticle extends VerticleBase {
         changed.add(slot);
       }
     }
+    indexed.set(index.size());
     changed.forEach(this::tell);
   }
 

@@ -1,5 +1,9 @@
 package io.tally.query;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.tally.contract.Addresses;
 import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
@@ -24,6 +28,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +46,7 @@ public final class ProjectionsVerticle extends VerticleBase {
   private static final int BATCH = 1_000;
   private static final Duration STANDBY_RETRY = Duration.ofSeconds(2);
   private static final Duration PROGRESS_LOG = Duration.ofSeconds(10);
+  private static final Duration LAG_SAMPLE = Duration.ofSeconds(5);
 
   private static final String ENSURE_CHECKPOINT = """
       INSERT INTO checkpoints (name, tx_id, position)
@@ -65,6 +71,8 @@ public final class ProjectionsVerticle extends VerticleBase {
   private static final String BEHIND = """
       SELECT (SELECT count(*) FROM events) AS total,
              (SELECT count(*) FROM events WHERE (tx_id, position) > ($1::text::xid8, $2)) AS behind""";
+  private static final String LAG = """
+      SELECT count(*) AS behind FROM events WHERE (tx_id, position) > ($1::text::xid8, $2)""";
   private static final String DEMAND = """
       SELECT day, reservations, units, releases, released_units, holds, held_units, holds_confirmed,
              holds_expired, holds_cancelled
@@ -76,10 +84,14 @@ public final class ProjectionsVerticle extends VerticleBase {
   private final JournalReader journal;
   private final List<AsyncProjection> projections;
   private final Duration poll;
+  private final MeterRegistry registry;
   private final List<Runner> runners = new ArrayList<>();
   private boolean stopping;
 
-  public ProjectionsVerticle(Pool sql, JournalReader journal, List<AsyncProjection> projections, Duration poll) {
+  /** @param registry where each projection's meters are kept, tagged with its name */
+  public ProjectionsVerticle(Pool sql, JournalReader journal, List<AsyncProjection> projections, Duration poll,
+      MeterRegistry registry) {
+    this.registry = registry;
     this.sql = sql;
     this.journal = journal;
     this.projections = List.copyOf(projections);
@@ -215,18 +227,38 @@ public final class ProjectionsVerticle extends VerticleBase {
     private SqlConnection conn;
     private long applied;
     private long lastLog = System.nanoTime();
+    private long lastLagSample;
     private String lastFailure;
+    private final Counter appliedEvents;
+    private final Counter failures;
+    private final AtomicLong position = new AtomicLong();
+    private final AtomicLong behind = new AtomicLong();
+    private volatile boolean leading;
 
     Runner(AsyncProjection projection) {
       this.projection = projection;
       CRC32 crc = new CRC32();
       crc.update(("tally.projection." + projection.checkpoint()).getBytes(StandardCharsets.UTF_8));
       this.lockKey = crc.getValue();
+      Tags tags = Tags.of("projection", projection.name());
+      appliedEvents = Counter.builder("tally.projection.applied").tags(tags)
+          .description("Events this node applied to the projection").register(registry);
+      failures = Counter.builder("tally.projection.failures").tags(tags)
+          .description("Batches the projection could not apply (it retries them)").register(registry);
+      Gauge.builder("tally.projection.position", position, AtomicLong::get).tags(tags)
+          .description("The feed position of the last event the projection applied (on the node running it)")
+          .register(registry);
+      Gauge.builder("tally.projection.lag.events", behind, AtomicLong::get).tags(tags)
+          .description("Events the projection had yet to apply at its last read (on the node running it)")
+          .register(registry);
+      Gauge.builder("tally.projection.running", this, runner -> runner.leading ? 1 : 0).tags(tags)
+          .description("1 on the node that runs the projection, 0 on the nodes standing by").register(registry);
     }
 
     Future<Void> close() {
       SqlConnection connection = conn;
       conn = null;
+      leading = false;
       return connection == null ? Future.succeededFuture() : connection.close();
     }
 
@@ -271,10 +303,12 @@ public final class ProjectionsVerticle extends VerticleBase {
         if (!stopping) {
           log.warn("Projection {} lost its connection; standing by", projection.name());
           conn = null;
+          leading = false;
           standBy();
         }
       });
       log.info("Projection {} runs on this node", projection.name());
+      leading = true;
       follow();
     }
 
@@ -302,6 +336,7 @@ public final class ProjectionsVerticle extends VerticleBase {
     /** Says why the batch was not applied, in the log and in the checkpoint's row for every node's status. */
     private void failed(Throwable failure) {
       String reason = failure instanceof UnreadableEvent ? failure.getMessage() : failure.toString();
+      failures.increment();
       if (!reason.equals(lastFailure)) {
         log.warn("Projection {} could not apply a batch, and retries it: {}", projection.name(), reason);
         lastFailure = reason;
@@ -311,6 +346,7 @@ public final class ProjectionsVerticle extends VerticleBase {
 
     private Future<Integer> apply(SqlConnection connection, FeedPosition from, List<FeedEvent> events) {
       if (events.isEmpty()) {
+        behind.set(0);
         return Future.succeededFuture(0);
       }
       FeedPosition to = events.getLast().position();
@@ -325,12 +361,34 @@ public final class ProjectionsVerticle extends VerticleBase {
           .map(committed -> {
             lastFailure = null;
             applied += events.size();
+            appliedEvents.increment(events.size());
+            position.set(to.position());
+            measureLag(to, events.size());
             if (System.nanoTime() - lastLog > PROGRESS_LOG.toNanos()) {
               lastLog = System.nanoTime();
               log.info("Projection {} applied {} events so far, now at {}", projection.name(), applied, to);
             }
             return events.size();
           });
+    }
+
+    /**
+     * After a batch: a short one read to the end of the feed, so nothing was behind it; after a full one the events
+     * still behind are counted, at most every {@code LAG_SAMPLE}, so that a rebuild does not count millions of rows
+     * per batch.
+     */
+    private void measureLag(FeedPosition at, int read) {
+      if (read < BATCH) {
+        behind.set(0);
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - lastLagSample < LAG_SAMPLE.toNanos()) {
+        return;
+      }
+      lastLagSample = now;
+      sql.preparedQuery(LAG).execute(Tuple.of(at.txId(), at.position()))
+          .onSuccess(rows -> behind.set(rows.iterator().next().getLong("behind")));
     }
   }
 

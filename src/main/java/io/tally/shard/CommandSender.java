@@ -91,7 +91,7 @@ public final class CommandSender implements Commands {
       Optional<Member> target = hint != null ? Optional.of(hint) : owner();
       if (target.isEmpty()) {
         lastProblem = "no owner of shard " + shard + " in this node's view";
-        later();
+        later(ShardMeters.RetryReason.NO_OWNER);
       } else if (target.get().address().equals(membership.self().address())) {
         local.dispatch(request.request(), reply -> caller.runOnContext(v -> answered(reply)));
       } else {
@@ -122,13 +122,14 @@ public final class CommandSender implements Commands {
         if (expired()) {
           giveUp();
         } else if (redirects <= FREE_REDIRECTS) {
+          local.meters().retried(ShardMeters.RetryReason.REDIRECTED);
           send(named.orElse(null));
         } else {
-          later(); // the views disagree for now; they converge within moments
+          later(ShardMeters.RetryReason.REDIRECTED); // the views disagree for now; they converge within moments
         }
       } else if (reply.retryable()) {
         lastProblem = reply.body().getString("message");
-        later();
+        later(ShardMeters.RetryReason.OWNER_BUSY);
       } else {
         answer.complete(reply);
       }
@@ -142,16 +143,17 @@ public final class CommandSender implements Commands {
       }
       // no answer: the route is suspect, and the next attempt computes the owner afresh
       lastProblem = failure.getMessage();
-      later();
+      later(ShardMeters.RetryReason.NO_ANSWER);
     }
 
-    private void later() {
+    private void later(ShardMeters.RetryReason reason) {
       long pause = ThreadLocalRandom.current().nextLong(backoffMs / 2, backoffMs + 1);
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       if (System.nanoTime() + pause * 1_000_000 >= deadline) {
         giveUp();
         return;
       }
+      local.meters().retried(reason);
       log.debug("Attempt {} for shard {} failed ({}); retrying in {} ms", attempts, shard, lastProblem, pause);
       vertx.setTimer(pause, elapsed -> {
         redirects = 0;
@@ -164,6 +166,7 @@ public final class CommandSender implements Commands {
     }
 
     private void giveUp() {
+      local.meters().gaveUp();
       log.warn("Gave up on shard {} after {} attempts: {}", shard, attempts, lastProblem);
       answer.complete(Reply.refused(Refusal.unavailable(
           "no owner of this pool answered in time; the request may be retried")));

@@ -1,5 +1,6 @@
 package io.tally.shard;
 
+import io.micrometer.core.instrument.Timer;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
 import io.tally.contract.PoolRequest;
@@ -35,6 +36,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -69,6 +71,7 @@ final class PoolEntity {
   private final Consumer<PoolEntity> forget;
   private final Runnable onAnswered;
   private final LoadLimiter loads;
+  private final Timer loadTime;
   private final BiConsumer<Pool, Long> changed;
   private final Clock clock;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -91,9 +94,11 @@ final class PoolEntity {
    * @param changed told of every committed change of the pool
    * @param forget told when the entity drops itself (an undefined pool, a failed append)
    * @param onAnswered told after every batch of answers, so a retiring shard knows when nothing is in flight
+   * @param loadTime where the time of each load, from asking for a load slot to the pool replayed, is recorded
    */
   PoolEntity(String poolId, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig, LoadLimiter loads,
-      Clock clock, BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget, Runnable onAnswered) {
+      Clock clock, BiConsumer<Pool, Long> changed, Consumer<PoolEntity> forget, Runnable onAnswered,
+      Timer loadTime) {
     this.poolId = poolId;
     this.clock = clock;
     this.loads = loads;
@@ -103,6 +108,7 @@ final class PoolEntity {
     this.journalConfig = journalConfig;
     this.forget = forget;
     this.onAnswered = onAnswered;
+    this.loadTime = loadTime;
   }
 
   String poolId() {
@@ -182,6 +188,7 @@ final class PoolEntity {
         .compose(this::readable)
         .map(this::restore)
         .onSuccess(restored -> {
+          loadTime.record(System.nanoTime() - busySince, TimeUnit.NANOSECONDS);
           busy = false;
           run();
         })

@@ -52,6 +52,7 @@ final class ShardHost {
   private final LoadLimiter loads;
   private final Clock clock;
   private final Supplier<Reply> moved;
+  private final ShardMeters meters;
   private final Map<String, PoolEntity> entities = new HashMap<>();
   private final ArrayDeque<PoolEntity.Pending> held = new ArrayDeque<>();
   private volatile State state;
@@ -63,7 +64,8 @@ final class ShardHost {
    *     the owner in this node's view at that moment
    */
   ShardHost(int shard, Vertx vertx, Context context, Journal journal, ShardConfig shardConfig,
-      JournalConfig journalConfig, LoadLimiter loads, Clock clock, State initial, Supplier<Reply> moved) {
+      JournalConfig journalConfig, LoadLimiter loads, Clock clock, State initial, Supplier<Reply> moved,
+      ShardMeters meters) {
     this.clock = clock;
     this.shard = shard;
     this.vertx = vertx;
@@ -74,6 +76,7 @@ final class ShardHost {
     this.loads = loads;
     this.state = initial;
     this.moved = moved;
+    this.meters = meters;
     long period = Math.max(10, Math.min(shardConfig.idleEviction().toMillis() / 4, 5_000));
     onContext(() -> evictionTimer = vertx.setPeriodic(period, tick -> evictIdle()));
   }
@@ -152,9 +155,11 @@ final class ShardHost {
   }
 
   private PoolEntity entity(String poolId) {
-    return entities.computeIfAbsent(poolId,
-        id -> new PoolEntity(id, journal, shardConfig, journalConfig, loads, clock, this::publish, this::forget,
-            this::checkDrained));
+    return entities.computeIfAbsent(poolId, id -> {
+      meters.poolsLoaded(1);
+      return new PoolEntity(id, journal, shardConfig, journalConfig, loads, clock, this::publish, this::forget,
+          this::checkDrained, meters.load());
+    });
   }
 
   /** Tells every query node that a pool changed: {@code PoolChanged} on {@code tally.pool.changed}. */
@@ -164,11 +169,14 @@ final class ShardHost {
         .put("seq", seq)
         .put("remaining", pool.remaining())
         .put("available", pool.status() == PoolStatus.OPEN && pool.remaining() > 0)
-        .put("status", pool.status().wireName()));
+        .put("status", pool.status().wireName())
+        .put("committedAtMs", System.currentTimeMillis()));
   }
 
   private void forget(PoolEntity entity) {
-    entities.remove(entity.poolId(), entity);
+    if (entities.remove(entity.poolId(), entity)) {
+      meters.poolsLoaded(-1);
+    }
     checkDrained();
   }
 
@@ -185,12 +193,14 @@ final class ShardHost {
     int before = entities.size();
     entities.values().removeIf(entity -> entity.idleSince(cutoff));
     if (entities.size() != before) {
+      meters.poolsLoaded(entities.size() - before);
       log.debug("Shard {} evicted {} idle pools", shard, before - entities.size());
     }
   }
 
   private void checkDrained() {
     if (drained != null && entities.values().stream().noneMatch(PoolEntity::busy)) {
+      meters.poolsLoaded(-entities.size());
       entities.clear();
       drained.tryComplete();
     }

@@ -1,5 +1,6 @@
 package io.tally.shard;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.ShardConfig;
@@ -72,6 +73,7 @@ public final class ShardManager {
   private final LoadLimiter loads;
   private final Clock clock;
   private final HoldDeadlines deadlines;
+  private final ShardMeters meters;
   private final Context context;
   private final List<Context> contexts = new CopyOnWriteArrayList<>();
   private final Map<Integer, ShardHost> hosts = new ConcurrentHashMap<>();
@@ -99,10 +101,11 @@ public final class ShardManager {
    * @param hostContexts how many event-loop contexts the shard hosts are spread over (one per event loop)
    * @param clock the node's one clock, by which holds expire and cut-offs pass
    * @param deadlines where the pools with holds due are found, every {@code shards.holdSweepMs}
+   * @param registry where the shard runtime's meters are kept
    */
   public ShardManager(Vertx vertx, Journal journal, ShardConfig shardConfig, JournalConfig journalConfig,
       ClusterConfig clusterConfig, Membership membership, boolean aggregate, int hostContexts, Clock clock,
-      HoldDeadlines deadlines) {
+      HoldDeadlines deadlines, MeterRegistry registry) {
     this.vertx = vertx;
     this.clock = clock;
     this.deadlines = deadlines;
@@ -115,6 +118,8 @@ public final class ShardManager {
     this.hostContexts = Math.max(1, hostContexts);
     this.loads = new LoadLimiter(vertx, shardConfig.maxConcurrentLoads());
     this.context = vertx.getOrCreateContext();
+    this.meters = new ShardMeters(registry);
+    meters.watch(registry, hosts::values, () -> owners().ownedBy(membership.self()).size());
   }
 
   /**
@@ -173,10 +178,14 @@ public final class ShardManager {
   public void dispatch(PoolRequest request, Consumer<Reply> reply) {
     int shard = Shards.shardOf(request.poolId(), shardConfig.count());
     ShardHost host = hosts.get(shard);
+    Consumer<Reply> counted = answer -> {
+      meters.answered(answer);
+      reply.accept(answer);
+    };
     if (host != null) {
-      host.submit(request, reply);
+      host.submit(request, counted);
     } else {
-      reply.accept(misdirected(shard));
+      counted.accept(misdirected(shard));
     }
   }
 
@@ -299,7 +308,7 @@ public final class ShardManager {
         boolean forced = shardConfig.alsoServe().contains(shard);
         hosts.put(shard, new ShardHost(shard, vertx, contexts.get(shard % contexts.size()), journal, shardConfig,
             journalConfig, loads, clock, forced ? ShardHost.State.SERVING : ShardHost.State.AWAITING,
-            () -> misdirected(shard)));
+            () -> misdirected(shard), meters));
         if (!forced) {
           unreleased.put(shard, new HashSet<>(peers));
           awaitingSince.put(shard, now);
@@ -512,6 +521,10 @@ public final class ShardManager {
   }
 
   /** The owner of every shard in this node's current view, computed once per view; read on any thread. */
+  ShardMeters meters() {
+    return meters;
+  }
+
   Owners owners() {
     List<Member> members = membership.members();
     Owners current = owners;

@@ -39,12 +39,14 @@ final class AvailabilitySockets {
   private final Vertx vertx;
   private final QueryConfig config;
   private final AtomicInteger open;
+  private final WebMeters meters;
   private final Map<String, Set<Subscriber>> byRegion = new HashMap<>();
 
-  AvailabilitySockets(Vertx vertx, QueryConfig config, AtomicInteger open) {
+  AvailabilitySockets(Vertx vertx, QueryConfig config, WebMeters meters) {
     this.vertx = vertx;
     this.config = config;
-    this.open = open;
+    this.meters = meters;
+    this.open = meters.sockets();
   }
 
   Future<Void> start() {
@@ -63,6 +65,7 @@ final class AvailabilitySockets {
     }
     if (open.incrementAndGet() > config.maxWebSockets()) {
       open.decrementAndGet();
+      meters.socketRefused();
       refuse(ctx, new Refusal(503, "too_many_sockets",
           "this node serves no more availability sockets; try another node"));
       return;
@@ -208,6 +211,7 @@ final class AvailabilitySockets {
       if (socket.writeQueueFull()) {
         log.info("Dropping an availability socket for {}: it does not keep up", request.region());
         dropped = true;
+        meters.socketDropped();
         forget(this);
         socket.close((short) 1008, "too slow: the client did not keep up with the updates");
         return;

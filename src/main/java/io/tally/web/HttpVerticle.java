@@ -47,7 +47,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Supplier<Optional<String>> notReady;
   private final Supplier<JsonObject> cluster;
   private final QueryConfig query;
-  private final AtomicInteger openSockets;
+  private final WebMeters meters;
   private final AtomicInteger connections;
   private final AtomicBoolean refusedLogged = new AtomicBoolean();
   private final DeliveryOptions reads;
@@ -56,18 +56,16 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
 
   /**
-   * @param openSockets the node's open availability WebSockets, shared by every instance
-   * @param connections the node's open HTTP connections, shared by every instance
+   * @param meters the node's web meters and counters of open connections and sockets, shared by every instance
    * @param localReads whether this node has the query role: journal reads and projections are then asked of this
    *     node's own verticles, never of another node's
    * @param admin who may use the admin routes
    */
   public HttpVerticle(HttpConfig config, QueryConfig query, Commands commands, Supplier<Optional<String>> notReady,
-      Supplier<JsonObject> cluster, AtomicInteger openSockets, AtomicInteger connections, boolean localReads,
-      AdminAccess admin) {
+      Supplier<JsonObject> cluster, WebMeters meters, boolean localReads, AdminAccess admin) {
     this.admin = admin;
-    this.openSockets = openSockets;
-    this.connections = connections;
+    this.meters = meters;
+    this.connections = meters.connections();
     this.reads = new DeliveryOptions().setLocalOnly(localReads);
     this.config = config;
     this.query = query;
@@ -78,7 +76,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    sockets = new AvailabilitySockets(vertx, query, openSockets);
+    sockets = new AvailabilitySockets(vertx, query, meters);
     HttpServerOptions options = new HttpServerOptions();
     if (config.sendBufferBytes() > 0) {
       options.setSendBufferSize(config.sendBufferBytes());
@@ -145,6 +143,7 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/projections/:name/rebuild").handler(admin).handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
         new JsonObject().put("kind", "rebuild").put("name", ctx.pathParam("name"))));
     router.get("/cluster").handler(admin).handler(ctx -> respond(ctx, Reply.ok(cluster.get())));
+    meters.scrape().ifPresent(scrape -> router.get("/metrics").handler(admin).handler(scrape));
 
     // health: for load balancers and orchestrators
     router.get("/health/live").handler(ctx -> respond(ctx, Reply.ok(new JsonObject().put("status", "up"))));
@@ -291,7 +290,7 @@ public final class HttpVerticle extends VerticleBase {
     throw Refusal.invalid("invalid_" + name, name + " must be a whole number from " + min + " to " + max);
   }
 
-  private static void refuse(RoutingContext ctx, Refusal refusal) {
+  static void refuse(RoutingContext ctx, Refusal refusal) {
     respond(ctx, Reply.refused(refusal));
   }
 

@@ -157,6 +157,17 @@ class TallyConfigTest {
   }
 
   @Test
+  void metricsAreOnAndServedOnTheHttpPortUnlessAManagementPortIsGiven() {
+    TallyConfig defaults = load(Map.of());
+    assertTrue(defaults.metrics().enabled());
+    assertEquals(java.util.OptionalInt.empty(), defaults.metrics().port());
+    TallyConfig apart = load(Map.of("TALLY_METRICS_PORT", "9090", "TALLY_HTTP_HOST", "10.0.0.5"));
+    assertEquals(java.util.OptionalInt.of(9090), apart.metrics().port());
+    assertEquals("10.0.0.5", apart.metrics().host(), "the management port listens where HTTP does by default");
+    assertTrue(!load(Map.of("TALLY_METRICS_ENABLED", "false")).metrics().enabled());
+  }
+
+  @Test
   void onlyTheSingleNodeOnTheEmbeddedDatabaseIsTheEmbeddedDefault() {
     assertTrue(load(Map.of()).embeddedSingleNode());
     assertTrue(!load(Map.of("TALLY_PG_URL", "postgresql://db/tally")).embeddedSingleNode());
@@ -204,6 +215,9 @@ class TallyConfigTest {
       TALLY_EVENT_LOOPS | -2      | node.eventLoops
       TALLY_ADMIN_TOKEN | short   | admin.token
       TALLY_ADMIN_TOKEN | 'has a space in it here' | admin.token
+      TALLY_METRICS_PORT | 70000 | metrics.port
+      TALLY_METRICS_PORT | 8080 | metrics.port
+      TALLY_METRICS_ENABLED | sometimes | metrics.enabled
       """)
   void aBadValueStopsStartUpNamingTheKeyAndTheVariable(String variable, String value, String key) {
     ConfigException failure = refusal(Map.of(variable, value));

@@ -3,6 +3,7 @@ package io.tally.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.config.JournalConfig;
 import io.tally.support.TestDatabase;
 import io.vertx.core.Future;
@@ -38,7 +39,7 @@ class FeedIT {
     url = TestDatabase.freshUrl();
     pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     Migrations.apply(pool).await();
-    journal = new Journal(vertx, pool, new JournalConfig(100, 50, 3), "feed-test");
+    journal = new Journal(vertx, pool, new JournalConfig(100, 50, 3), "feed-test", new SimpleMeterRegistry());
   }
 
   @AfterEach

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.config.JournalConfig;
 import io.tally.support.TestDatabase;
 import io.vertx.core.Context;
@@ -45,7 +46,8 @@ class JournalIT {
         .connectingTo(PgConnectOptions.fromUri(databaseUrl)).using(vertx).build();
     Migrations.apply(pool).await();
     writer = vertx.getOrCreateContext();
-    journal = onWriter(() -> new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node"));
+    journal = onWriter(() -> new Journal(vertx, pool, new JournalConfig(100, 1_000, 1), "test-node",
+        new SimpleMeterRegistry()));
   }
 
   /** Runs {@code action} as one task on the journal's writer context and returns what it returned. */
@@ -151,7 +153,7 @@ class JournalIT {
     Context otherWriter = vertx.getOrCreateContext();
     try {
       Journal rival = onContext(otherWriter, () -> new Journal(vertx, other, new JournalConfig(100, 1_000, 1),
-          "rival"));
+          "rival", new SimpleMeterRegistry()));
       for (int round = 0; round < 40; round++) {
         List<String> streams = new ArrayList<>();
         for (int i = 0; i < 16; i++) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.Role;
@@ -86,9 +87,9 @@ class HandoffIT {
   private Node startNode(String name) {
     String address = "tally.node." + name + ".test";
     Membership membership = cluster.join(Member.starting(name, Set.of(Role.AGGREGATE), "", address));
-    ShardManager shards = new ShardManager(vertx, new Journal(vertx, sql, JOURNAL, name), CONFIG, JOURNAL, CLUSTER,
-        membership, true, 2,
-        Clock.systemUTC(), HoldDeadlines.NONE);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ShardManager shards = new ShardManager(vertx, new Journal(vertx, sql, JOURNAL, name, meters), CONFIG, JOURNAL,
+        CLUSTER, membership, true, 2, Clock.systemUTC(), HoldDeadlines.NONE, meters);
     String endpoint = vertx.deployVerticle(new NodeEndpoint(address, shards, membership)).await();
     shards.start().await();
     shards.join().await();

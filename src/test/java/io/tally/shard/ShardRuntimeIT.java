@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.config.ClusterConfig;
 import io.tally.config.JournalConfig;
 import io.tally.config.Role;
@@ -62,7 +63,7 @@ class ShardRuntimeIT {
     sql = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(TestDatabase.freshUrl())).using(vertx).build();
     Migrations.apply(sql).await();
-    journal = new Journal(vertx, sql, JOURNAL, "test-node");
+    journal = new Journal(vertx, sql, JOURNAL, "test-node", new SimpleMeterRegistry());
     ShardMessages.register(vertx.eventBus());
     Reply.register(vertx.eventBus());
   }
@@ -78,7 +79,7 @@ class ShardRuntimeIT {
     Membership membership = new LocalMembership(Member.starting(name, Set.of(Role.AGGREGATE), "", "tally.node."
         + name + ".test"));
     ShardManager manager = new ShardManager(vertx, journal, config, JOURNAL, CLUSTER, membership, true, 2,
-        Clock.systemUTC(), HoldDeadlines.NONE);
+        Clock.systemUTC(), HoldDeadlines.NONE, new SimpleMeterRegistry());
     manager.start().await();
     manager.join().await();
     managers.add(manager);
@@ -195,7 +196,7 @@ class ShardRuntimeIT {
     ShardConfig config = shards(Duration.ofMinutes(10));
     // split ownership: two nodes, each alone in its view and with its own journal writer, both serve the shard
     List<CommandSender> senders = List.of(node(vertx, config, journal, "n1"),
-        node(vertx, config, new Journal(vertx, sql, JOURNAL, "impostor"), "impostor"));
+        node(vertx, config, new Journal(vertx, sql, JOURNAL, "impostor", new SimpleMeterRegistry()), "impostor"));
     send(senders.getFirst(), define("split-1", 50));
 
     List<Future<Reply>> replies = new ArrayList<>();

@@ -58,7 +58,8 @@ class AdminAccessIT {
         new Request(HttpMethod.GET, "/reports/demand?region=SW1A&from=2026-12-01&to=2026-12-08", null),
         new Request(HttpMethod.GET, "/projections", null),
         new Request(HttpMethod.POST, "/projections/demand/rebuild", null),
-        new Request(HttpMethod.GET, "/cluster", null));
+        new Request(HttpMethod.GET, "/cluster", null),
+        new Request(HttpMethod.GET, "/metrics", null));
   }
 
   private record Request(HttpMethod method, String path, String body) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tally.support.Http;
 import io.tally.support.Pools;
+import io.tally.support.Scrape;
 import io.tally.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -108,6 +109,8 @@ class AvailabilitySocketIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> closedWith.get() != null);
     assertEquals((short) 1008, closedWith.get(), "fast " + fast.size() + ", slow " + slow.size());
     assertTrue(slow.size() < fast.size(), "the stalled client was cut off: " + slow.size());
+    Scrape scrape = Scrape.of(http.get("/metrics").raw());
+    assertEquals(1, scrape.get("tally_websocket_dropped_total"), "the drop is counted");
   }
 
   @Test
