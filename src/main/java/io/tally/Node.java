@@ -30,6 +30,7 @@ import io.tally.shard.NodeEndpoint;
 import io.tally.shard.ShardManager;
 import io.tally.shard.ShardMessages;
 import io.tally.web.AdminAccess;
+import io.tally.web.Health;
 import io.tally.web.HttpVerticle;
 import io.tally.web.ManagementVerticle;
 import io.tally.web.WebMeters;
@@ -48,6 +49,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -80,6 +82,7 @@ public final class Node {
   private final List<String> backDeployments = new ArrayList<>();
   private final List<HttpVerticle> httpServers = new CopyOnWriteArrayList<>();
   private ManagementVerticle management;
+  private Liveness liveness;
   private ShardManager shards;
 
   private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership, Clock clock,
@@ -181,7 +184,11 @@ public final class Node {
       BasketCoordinator coordinator = new BasketCoordinator(pools, baskets, config.baskets(), clock);
       Commands commands = new BasketCommands(pools, coordinator);
       return vertx.deployVerticle(new NodeEndpoint(address, shards, membership))
-          .compose(endpoint -> deployManagement())
+          .compose(endpoint -> Liveness.start(vertx, pool, config.health(), eventLoops(config), meters))
+          .compose(live -> {
+            liveness = live;
+            return deployManagement();
+          })
           .compose(managed -> shards.start())
           .compose(started -> deployBack(commands, new BasketRecovery(baskets, coordinator, config.baskets(),
               shards::serves)))
@@ -232,8 +239,8 @@ public final class Node {
       log.info("Node {}: {}", config.nodeId(), admin.describe());
     }
     return vertx.deployVerticle(() -> {
-      HttpVerticle server = new HttpVerticle(config.http(), config.query(), commands, shards::notReadyBecause,
-          shards::status, web, localReads, admin);
+      HttpVerticle server = new HttpVerticle(config.http(), config.query(), commands,
+          new Health(shards::notReadyBecause, this::notLiveBecause), shards::status, web, localReads, admin);
       httpServers.add(server);
       return server;
     }, new DeploymentOptions().setInstances(instances)).map(deployment -> {
@@ -276,6 +283,14 @@ public final class Node {
     return vertx;
   }
 
+  /**
+   * Why this node cannot do its job (an event loop blocked, PostgreSQL unreachable, each beyond its bound in
+   * {@code health}), or empty when it can: what {@code /health/live} answers.
+   */
+  public Optional<String> notLiveBecause() {
+    return liveness == null ? Optional.empty() : liveness.notLiveBecause();
+  }
+
   /** The management port this node serves {@code GET /metrics} on, or -1 without one. */
   public int managementPort() {
     return management == null ? -1 : management.actualPort();
@@ -302,7 +317,12 @@ public final class Node {
         .compose(v -> bounded("stop serving HTTP", undeploy(frontDeployments), httpLimit()))
         .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
         .compose(v -> bounded("stop the read side", undeploy(backDeployments), STEP_LIMIT))
-        .compose(v -> bounded("close the database pool", pool.close(), STEP_LIMIT))
+        .compose(v -> {
+          if (liveness != null) {
+            liveness.stop();
+          }
+          return bounded("close the database pool", pool.close(), STEP_LIMIT);
+        })
         .compose(v -> {
           membership.close();
           return bounded("leave the cluster", vertx.close(), STEP_LIMIT);

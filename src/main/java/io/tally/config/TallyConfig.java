@@ -13,7 +13,7 @@ import java.util.UUID;
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
     JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets,
-    AdminConfig admin, MetricsConfig metrics) {
+    AdminConfig admin, MetricsConfig metrics, HealthConfig health) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
@@ -57,6 +57,7 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
         QueryConfig.from(root.section("query")),
         BasketConfig.from(root.section("baskets")),
         AdminConfig.from(root.section("admin")),
-        MetricsConfig.from(root.section("metrics"), http));
+        MetricsConfig.from(root.section("metrics"), http),
+        HealthConfig.from(root.section("health")));
   }
 }

@@ -44,7 +44,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final HttpConfig config;
   private final Commands commands;
-  private final Supplier<Optional<String>> notReady;
+  private final Health health;
   private final Supplier<JsonObject> cluster;
   private final QueryConfig query;
   private final WebMeters meters;
@@ -61,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
    *     node's own verticles, never of another node's
    * @param admin who may use the admin routes
    */
-  public HttpVerticle(HttpConfig config, QueryConfig query, Commands commands, Supplier<Optional<String>> notReady,
+  public HttpVerticle(HttpConfig config, QueryConfig query, Commands commands, Health health,
       Supplier<JsonObject> cluster, WebMeters meters, boolean localReads, AdminAccess admin) {
     this.admin = admin;
     this.meters = meters;
@@ -70,7 +70,7 @@ public final class HttpVerticle extends VerticleBase {
     this.config = config;
     this.query = query;
     this.commands = commands;
-    this.notReady = notReady;
+    this.health = health;
     this.cluster = cluster;
   }
 
@@ -146,8 +146,10 @@ public final class HttpVerticle extends VerticleBase {
     meters.scrape().ifPresent(scrape -> router.get("/metrics").handler(admin).handler(scrape));
 
     // health: for load balancers and orchestrators
-    router.get("/health/live").handler(ctx -> respond(ctx, Reply.ok(new JsonObject().put("status", "up"))));
-    router.get("/health/ready").handler(ctx -> notReady.get().ifPresentOrElse(
+    router.get("/health/live").handler(ctx -> health.notLive().get().ifPresentOrElse(
+        reason -> refuse(ctx, new Refusal(503, "not_live", reason)),
+        () -> respond(ctx, Reply.ok(new JsonObject().put("status", "up")))));
+    router.get("/health/ready").handler(ctx -> health.notReady().get().ifPresentOrElse(
         reason -> refuse(ctx, new Refusal(503, "not_ready", reason)),
         () -> respond(ctx, Reply.ok(new JsonObject().put("status", "ready")))));
 

@@ -168,6 +168,15 @@ class TallyConfigTest {
   }
 
   @Test
+  void livenessBoundsDefaultToSecondsAndTheJournalBoundMustOutlastAProbe() throws IOException {
+    TallyConfig defaults = load(Map.of());
+    assertEquals(Duration.ofSeconds(5), defaults.health().loopBlocked());
+    assertEquals(Duration.ofSeconds(30), defaults.health().journalUnreachable());
+    String hasty = file("hasty.json", "{\"health\": {\"probeMs\": 2000, \"journalUnreachableMs\": 1000}}");
+    assertEquals("health.journalUnreachableMs", refusal(Map.of("TALLY_CONFIG", hasty)).key());
+  }
+
+  @Test
   void onlyTheSingleNodeOnTheEmbeddedDatabaseIsTheEmbeddedDefault() {
     assertTrue(load(Map.of()).embeddedSingleNode());
     assertTrue(!load(Map.of("TALLY_PG_URL", "postgresql://db/tally")).embeddedSingleNode());
