@@ -34,6 +34,7 @@ final class Liveness {
   private volatile long lastReached = System.nanoTime();
   private volatile String lastProblem = "no answer yet";
   private volatile boolean probing;
+  private volatile boolean reachable = true;
   private volatile Optional<String> lastVerdict = Optional.empty();
   private long probeTimer = -1;
 
@@ -101,9 +102,17 @@ final class Liveness {
         .onComplete(done -> {
           probing = false;
           if (done.succeeded()) {
+            if (!reachable) {
+              log.info("PostgreSQL answers again, after {} ms", millis(System.nanoTime() - lastReached));
+              reachable = true;
+            }
             lastReached = System.nanoTime();
           } else {
             lastProblem = done.cause().toString();
+            if (reachable) {
+              log.warn("PostgreSQL does not answer: {}", lastProblem);
+              reachable = false;
+            }
           }
           notLiveBecause();
         });

@@ -1,5 +1,6 @@
 package io.tally;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.tally.audit.Acknowledgements;
 import io.tally.audit.Audit;
 import io.tally.audit.EventMigration;
@@ -37,7 +38,14 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    String format = System.getenv("TALLY_LOG_FORMAT");
+    if (format != null && !format.equals("text") && !format.equals("json")) {
+      // checked before anything logs: conf/logback.xml would otherwise route every line to an appender that is not
+      System.err.println("Tally cannot start: TALLY_LOG_FORMAT must be text or json, got '" + format + "'");
+      System.exit(2);
+    }
     TallyConfig config = loadConfig();
+    nameNodeInLogs(config.nodeId());
     String command = args.length == 0 ? "node" : args[0];
     try {
       switch (command) {
@@ -65,6 +73,16 @@ public final class Main {
     } catch (Exception e) {
       log.error("Tally cannot start: {}", e.getMessage(), e);
       System.exit(1);
+    }
+  }
+
+  /**
+   * Every log line of this process carries the node's id: in JSON logs as the field {@code node} (a property of the
+   * logging context, which the JSON encoder writes with each line). One process runs one node.
+   */
+  private static void nameNodeInLogs(String nodeId) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.putProperty("node", nodeId);
     }
   }
 

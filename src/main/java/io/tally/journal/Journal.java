@@ -181,7 +181,8 @@ public final class Journal {
   public Future<Void> saveSnapshot(String streamId, long seq, Supplier<String> state) {
     return vertx.executeBlocking(state::get, false)
         .compose(json -> pool.preparedQuery(UPSERT_SNAPSHOT).execute(Tuple.of(streamId, seq, json)))
-        .onSuccess(saved -> log.debug("Snapshot of {} at seq {}", streamId, seq))
+        .onSuccess(saved -> log.atDebug().addKeyValue("stream", streamId).addKeyValue("seq", seq)
+            .log("Snapshot of {} at seq {}", streamId, seq))
         .mapEmpty();
   }
 
@@ -321,8 +322,10 @@ public final class Journal {
             for (PendingAppend pending : batch) {
               (conflicts.streams().contains(pending.append().streamId()) ? lost : rest).add(pending);
             }
-            lost.forEach(pending -> log.debug("Append to {} at seq {} lost to another writer",
-                pending.append().streamId(), pending.append().expectedSeq()));
+            lost.forEach(pending -> log.atDebug().addKeyValue("stream", pending.append().streamId())
+                .addKeyValue("seq", pending.append().expectedSeq())
+                .log("Append to {} at seq {} lost to another writer", pending.append().streamId(),
+                    pending.append().expectedSeq()));
             appendsConflicted.increment(lost.size());
             settle(lost, pending -> new AppendConflictException(pending.append().streamId(),
                 pending.append().expectedSeq()));

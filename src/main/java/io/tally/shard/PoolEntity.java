@@ -197,12 +197,12 @@ final class PoolEntity {
           if (failure instanceof UnreadableEvent event) {
             // never replayed without the event: refused until a node that reads it owns the pool. The stored row
             // cannot go away, so the refusal is kept (until the pool is evicted) rather than loaded again per request
-            log.error("Pool {} is refused: {}", poolId, event.getMessage());
+            log.atError().addKeyValue("pool", poolId).log("Pool {} is refused: {}", poolId, event.getMessage());
             unreadable = event;
             failQueued(() -> Reply.refused(Refusal.unreadable(event)));
             return;
           }
-          log.warn("Could not load pool {}: {}", poolId, failure.toString());
+          log.atWarn().addKeyValue("pool", poolId).log("Could not load pool {}: {}", poolId, failure.toString());
           abandon();
         });
   }
@@ -215,8 +215,9 @@ final class PoolEntity {
     if (history.snapshot().isEmpty() || StoredForm.readable(history.snapshot().get().state())) {
       return Future.succeededFuture(history);
     }
-    log.info("The snapshot of pool {} at seq {} is of another state version; replaying its events instead", poolId,
-        history.snapshot().get().seq());
+    log.atInfo().addKeyValue("pool", poolId).addKeyValue("seq", history.snapshot().get().seq())
+        .log("The snapshot of pool {} at seq {} is of another state version; replaying its events instead", poolId,
+            history.snapshot().get().seq());
     staleSnapshot = true;
     return journal.loadFromStart(poolId);
   }
@@ -229,7 +230,8 @@ final class PoolEntity {
     version = history.version();
     eventsSinceSnapshot = history.tail().size();
     loaded = true;
-    log.debug("Loaded pool {} at seq {} ({} events after the snapshot)", poolId, version, eventsSinceSnapshot);
+    log.atDebug().addKeyValue("pool", poolId).addKeyValue("seq", version)
+        .log("Loaded pool {} at seq {} ({} events after the snapshot)", poolId, version, eventsSinceSnapshot);
     if (staleSnapshot && state != null) {
       snapshot();
     }
@@ -280,7 +282,8 @@ final class PoolEntity {
     List<NewEvent> stored = events.stream().map(StoredForm::encode).toList();
     journal.append(new StreamAppend(poolId, expected, stored, next)).onFailure(failure -> {
       busy = false;
-      log.debug("Append to {} at seq {} failed: {}", poolId, expected, failure.toString());
+      log.atDebug().addKeyValue("pool", poolId).addKeyValue("seq", expected)
+          .log("Append to {} at seq {} failed: {}", poolId, expected, failure.toString());
       answer(answered, replies.stream().map(r -> retry()).toList());
       abandon();
     }).onSuccess(appended -> {
@@ -288,7 +291,8 @@ final class PoolEntity {
       state = next;
       version = expected + events.size();
       eventsSinceSnapshot += events.size();
-      log.debug("Appended {} events to {} at seq {}", events.size(), poolId, version);
+      log.atDebug().addKeyValue("pool", poolId).addKeyValue("seq", version)
+          .log("Appended {} events to {} at seq {}", events.size(), poolId, version);
       answer(answered, replies);
       changed.accept(next, version);
       maybeSnapshot();
@@ -316,7 +320,8 @@ final class PoolEntity {
     Pool pool = state;
     journal.saveSnapshot(poolId, version, () -> StoredForm.snapshot(pool))
         .onComplete(saved -> snapshotInFlight = false)
-        .onFailure(failure -> log.warn("Snapshot of {} at seq {} failed: {}", poolId, version, failure.toString()));
+        .onFailure(failure -> log.atWarn().addKeyValue("pool", poolId).addKeyValue("seq", version)
+            .log("Snapshot of {} at seq {} failed: {}", poolId, version, failure.toString()));
   }
 
   private Reply success(PoolCommand command, List<PoolEvent> events, Pool pool, long newVersion) {

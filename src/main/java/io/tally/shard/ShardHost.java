@@ -101,7 +101,7 @@ final class ShardHost {
         return;
       }
       state = State.SERVING;
-      log.debug("Shard {} serves, {} commands were held", shard, held.size());
+      log.atDebug().addKeyValue("shard", shard).log("Shard {} serves, {} commands were held", shard, held.size());
       PoolEntity.Pending pending;
       while ((pending = held.poll()) != null) {
         handle(pending);
@@ -185,8 +185,9 @@ final class ShardHost {
     long now = System.nanoTime();
     for (PoolEntity entity : entities.values()) {
       if (entity.waitingNanos(now) > STUCK_NANOS) {
-        log.warn("Pool {} of shard {} has waited {} ms for {}", entity.poolId(), shard,
-            entity.waitingNanos(now) / 1_000_000, entity.waitingFor());
+        log.atWarn().addKeyValue("pool", entity.poolId()).addKeyValue("shard", shard)
+            .log("Pool {} of shard {} has waited {} ms for {}", entity.poolId(), shard,
+                entity.waitingNanos(now) / 1_000_000, entity.waitingFor());
       }
     }
     long cutoff = now - shardConfig.idleEviction().toNanos();
@@ -194,7 +195,8 @@ final class ShardHost {
     entities.values().removeIf(entity -> entity.idleSince(cutoff));
     if (entities.size() != before) {
       meters.poolsLoaded(entities.size() - before);
-      log.debug("Shard {} evicted {} idle pools", shard, before - entities.size());
+      log.atDebug().addKeyValue("shard", shard).log("Shard {} evicted {} idle pools", shard,
+          before - entities.size());
     }
   }
 

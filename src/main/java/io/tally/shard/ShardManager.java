@@ -332,13 +332,15 @@ public final class ShardManager {
       boolean timedOut = now - since >= clusterConfig.handoffTimeout().toNanos();
       if (claimed || unowned || notServedYet || timedOut) {
         if (timedOut && !claimed && !unowned && !notServedYet) {
-          log.warn("No owner claimed shard {} within {}; letting it go", shard, clusterConfig.handoffTimeout());
+          log.atWarn().addKeyValue("shard", shard)
+              .log("No owner claimed shard {} within {}; letting it go", shard, clusterConfig.handoffTimeout());
         }
         letGo.add(shard);
       }
     }
     if (!gained.isEmpty() || !letGo.isEmpty()) {
-      log.info("Shards gained {} let go {}", describe(gained), describe(letGo));
+      log.info("Shards gained {} let go {}; owns {} of {}", describe(gained), describe(letGo), owned.size(),
+          shardConfig.count());
     }
     letGo.forEach(this::retire);
 
@@ -348,8 +350,8 @@ public final class ShardManager {
       boolean timedOut = now - awaitingSince.get(shard) >= clusterConfig.handoffTimeout().toNanos();
       if (entry.getValue().isEmpty() || timedOut) {
         if (!entry.getValue().isEmpty()) {
-          log.warn("Shard {} still held by {} after {}; serving it anyway", shard, entry.getValue(),
-              clusterConfig.handoffTimeout());
+          log.atWarn().addKeyValue("shard", shard).log("Shard {} still held by {} after {}; serving it anyway",
+              shard, entry.getValue(), clusterConfig.handoffTimeout());
         }
         unreleased.remove(shard);
         awaitingSince.remove(shard);
@@ -423,10 +425,11 @@ public final class ShardManager {
     unreleased.remove(shard);
     awaitingSince.remove(shard);
     host.retire().timeout(clusterConfig.handoffTimeout().toMillis() + 1, TimeUnit.MILLISECONDS)
-        .onFailure(late -> log.warn("Shard {} did not finish its appends within {}; released anyway", shard,
-            clusterConfig.handoffTimeout()))
+        .onFailure(late -> log.atWarn().addKeyValue("shard", shard)
+            .log("Shard {} did not finish its appends within {}; released anyway", shard,
+                clusterConfig.handoffTimeout()))
         .onComplete(done -> context.runOnContext(v -> {
-          log.debug("Shard {} retired", shard);
+          log.atDebug().addKeyValue("shard", shard).log("Shard {} retired", shard);
           hosts.remove(shard, host);
           retiring.remove(shard);
           claimants.remove(shard);
