@@ -31,7 +31,7 @@ public final class Migrations {
   /** Every migration, in order. A test checks that this list and the folder agree. */
   public static final List<String> SCRIPTS = List.of("V1__journal.sql", "V2__pool_view_changes.sql",
       "V3__demand_report.sql", "V4__demand_by_reservation_region.sql", "V5__holds_and_cutoffs.sql",
-      "V6__baskets.sql");
+      "V6__baskets.sql", "V7__projection_pause.sql");
 
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
   private static final Pattern NAME = Pattern.compile("V(\\d+)__[A-Za-z0-9_]+\\.sql");

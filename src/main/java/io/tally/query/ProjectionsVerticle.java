@@ -24,6 +24,7 @@ import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,13 +54,21 @@ public final class ProjectionsVerticle extends VerticleBase {
       VALUES ($1, '0', 0)
       ON CONFLICT (name) DO NOTHING""";
   private static final String READ_CHECKPOINT = """
-      SELECT tx_id::text AS tx, position, last_failure
+      SELECT tx_id::text AS tx, position, last_failure, paused_at, pause_reason
         FROM checkpoints
        WHERE name = $1""";
   private static final String MOVE_CHECKPOINT = """
       UPDATE checkpoints
          SET tx_id = $2::text::xid8, position = $3, last_failure = NULL
-       WHERE name = $1 AND tx_id = $4::text::xid8 AND position = $5""";
+       WHERE name = $1 AND tx_id = $4::text::xid8 AND position = $5 AND paused_at IS NULL""";
+  private static final String PAUSE = """
+      UPDATE checkpoints
+         SET paused_at = coalesce(paused_at, now()), pause_reason = $2
+       WHERE name = $1""";
+  private static final String RESUME = """
+      UPDATE checkpoints
+         SET paused_at = NULL, pause_reason = NULL
+       WHERE name = $1""";
   private static final String RECORD_FAILURE = """
       UPDATE checkpoints
          SET last_failure = $2
@@ -128,8 +137,11 @@ public final class ProjectionsVerticle extends VerticleBase {
     Future<Reply> answer = switch (request.getString("kind", "")) {
       case "status" -> status().map(Reply::ok);
       case "rebuild" -> rebuild(request.getString("name")).map(Reply::accepted);
+      case "pause" -> pause(request.getString("name"), request.getString("reason")).map(Reply::ok);
+      case "resume" -> resume(request.getString("name")).map(Reply::ok);
       case "demand" -> demand(request).map(Reply::ok);
-      default -> Future.failedFuture(Refusal.invalid("invalid_request", "kind must be status, rebuild or demand"));
+      default -> Future.failedFuture(Refusal.invalid("invalid_request",
+          "kind must be status, rebuild, pause, resume or demand"));
     };
     answer.recover(failure -> {
       if (failure instanceof Refusal refusal) {
@@ -151,13 +163,22 @@ public final class ProjectionsVerticle extends VerticleBase {
         Row checkpoint = rows.iterator().next();
         FeedPosition at = new FeedPosition(checkpoint.getString("tx"), checkpoint.getLong("position"));
         String failure = checkpoint.getString("last_failure");
+        OffsetDateTime pausedAt = checkpoint.getOffsetDateTime("paused_at");
+        String pauseReason = checkpoint.getString("pause_reason");
         return sql.preparedQuery(BEHIND).execute(Tuple.of(at.txId(), at.position())).map(counts -> {
           Row row = counts.iterator().next();
           long total = row.getLong("total");
           long behind = row.getLong("behind");
           JsonObject status = new JsonObject().put("name", projection.name()).put("checkpoint", at.toString())
               .put("events", total).put("behind", behind)
-              .put("progress", total == 0 ? 1.0 : Math.round(1000.0 * (total - behind) / total) / 1000.0);
+              .put("progress", total == 0 ? 1.0 : Math.round(1000.0 * (total - behind) / total) / 1000.0)
+              .put("paused", pausedAt != null);
+          if (pausedAt != null) {
+            status.put("pausedAt", pausedAt.toInstant().toString());
+            if (pauseReason != null) {
+              status.put("pauseReason", pauseReason);
+            }
+          }
           return failure == null ? status : status.put("failure", failure);
         });
       }));
@@ -165,7 +186,43 @@ public final class ProjectionsVerticle extends VerticleBase {
     return Future.all(each).map(all -> new JsonObject().put("projections", new JsonArray(all.list())));
   }
 
-  /** Empties a projection and resets its checkpoint in one transaction; its runner then replays the feed. */
+  /**
+   * Stops a projection where it is, on whichever node runs it: once the pause is committed, no batch moves its
+   * checkpoint (the move requires the projection not to be paused), so nothing more is applied until it resumes.
+   * Pausing a paused projection keeps its first pause time.
+   */
+  private Future<JsonObject> pause(String name, String reason) {
+    if (reason != null && (reason.isBlank() || reason.length() > 500)) {
+      return Future.failedFuture(Refusal.invalid("invalid_reason", "reason must be 1 to 500 characters"));
+    }
+    return named(name).compose(projection -> sql.preparedQuery(PAUSE).execute(Tuple.of(projection.checkpoint(),
+            reason)))
+        .onSuccess(paused -> log.info("Projection {} paused{}", name, reason == null ? "" : ": " + reason))
+        .compose(paused -> statusOf(name));
+  }
+
+  /** Lets a paused projection go on from its checkpoint; resuming one that is not paused changes nothing. */
+  private Future<JsonObject> resume(String name) {
+    return named(name).compose(projection -> sql.preparedQuery(RESUME).execute(Tuple.of(projection.checkpoint())))
+        .onSuccess(resumed -> log.info("Projection {} resumed", name))
+        .compose(resumed -> statusOf(name));
+  }
+
+  private Future<AsyncProjection> named(String name) {
+    return projections.stream().filter(p -> p.name().equals(name)).findFirst().map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(Refusal.notFound("projection_not_found",
+            "no projection named '" + name + "'")));
+  }
+
+  private Future<JsonObject> statusOf(String name) {
+    return status().map(all -> all.getJsonArray("projections").stream().map(JsonObject.class::cast)
+        .filter(p -> p.getString("name").equals(name)).findFirst().orElseThrow());
+  }
+
+  /**
+   * Empties a projection and resets its checkpoint in one transaction; its runner then replays the feed (once
+   * resumed, if it is paused).
+   */
   private Future<JsonObject> rebuild(String name) {
     AsyncProjection projection = projections.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
     if (projection == null) {
@@ -213,10 +270,15 @@ public final class ProjectionsVerticle extends VerticleBase {
     });
   }
 
-  private static Future<FeedPosition> checkpoint(io.vertx.sqlclient.SqlClient client, String name) {
+  /** Where a projection stands, and whether it is paused. */
+  private record Checkpoint(FeedPosition position, boolean paused) {
+  }
+
+  private static Future<Checkpoint> checkpoint(io.vertx.sqlclient.SqlClient client, String name) {
     return client.preparedQuery(READ_CHECKPOINT).execute(Tuple.of(name)).map(rows -> {
       Row row = rows.iterator().next();
-      return new FeedPosition(row.getString("tx"), row.getLong("position"));
+      return new Checkpoint(new FeedPosition(row.getString("tx"), row.getLong("position")),
+          row.getOffsetDateTime("paused_at") != null);
     });
   }
 
@@ -234,6 +296,8 @@ public final class ProjectionsVerticle extends VerticleBase {
     private final AtomicLong position = new AtomicLong();
     private final AtomicLong behind = new AtomicLong();
     private volatile boolean leading;
+    private volatile boolean paused;
+    private final Counter reads;
 
     Runner(AsyncProjection projection) {
       this.projection = projection;
@@ -253,6 +317,11 @@ public final class ProjectionsVerticle extends VerticleBase {
           .register(registry);
       Gauge.builder("tally.projection.running", this, runner -> runner.leading ? 1 : 0).tags(tags)
           .description("1 on the node that runs the projection, 0 on the nodes standing by").register(registry);
+      Gauge.builder("tally.projection.paused", this, runner -> runner.leading && runner.paused ? 1 : 0).tags(tags)
+          .description("1 while the projection is paused (on the node running it)").register(registry);
+      reads = Counter.builder("tally.projection.reads").tags(tags)
+          .description("Times the running node read the projection's checkpoint to go on (once per batch or poll)")
+          .register(registry);
     }
 
     Future<Void> close() {
@@ -319,7 +388,12 @@ public final class ProjectionsVerticle extends VerticleBase {
         return;
       }
       checkpoint(connection, projection.checkpoint())
-          .compose(from -> journal.feed(from, BATCH).compose(events -> apply(connection, from, events)))
+          .compose(at -> {
+            reads.increment();
+            paused = at.paused();
+            return at.paused() ? Future.succeededFuture(0)
+                : journal.feed(at.position(), BATCH).compose(events -> apply(connection, at.position(), events));
+          })
           .onFailure(this::failed)
           .otherwise(0)
           .onSuccess(applied -> {
@@ -356,7 +430,8 @@ public final class ProjectionsVerticle extends VerticleBase {
           .compose(done -> connection.preparedQuery(MOVE_CHECKPOINT)
               .execute(Tuple.of(projection.checkpoint(), to.txId(), to.position(), from.txId(), from.position())))
           .compose(moved -> moved.rowCount() == 1 ? tx.commit()
-              : tx.rollback().compose(v -> Future.failedFuture("the checkpoint moved (a rebuild?)")))
+              : tx.rollback().compose(v -> Future.failedFuture("the checkpoint moved (a rebuild?) or the projection"
+                  + " was paused")))
           .recover(failure -> tx.rollback().transform(v -> Future.failedFuture(failure))))
           .map(committed -> {
             lastFailure = null;

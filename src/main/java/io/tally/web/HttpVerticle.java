@@ -142,6 +142,11 @@ public final class HttpVerticle extends VerticleBase {
         .handler(ctx -> ask(ctx, Addresses.PROJECTIONS, new JsonObject().put("kind", "status")));
     router.post("/projections/:name/rebuild").handler(admin).handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
         new JsonObject().put("kind", "rebuild").put("name", ctx.pathParam("name"))));
+    router.post("/projections/:name/pause").handler(admin).handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
+        new JsonObject().put("kind", "pause").put("name", ctx.pathParam("name"))
+            .put("reason", pauseReason(ctx))));
+    router.post("/projections/:name/resume").handler(admin).handler(ctx -> ask(ctx, Addresses.PROJECTIONS,
+        new JsonObject().put("kind", "resume").put("name", ctx.pathParam("name"))));
     router.get("/cluster").handler(admin).handler(ctx -> respond(ctx, Reply.ok(cluster.get())));
     meters.scrape().ifPresent(scrape -> router.get("/metrics").handler(admin).handler(scrape));
 
@@ -274,6 +279,19 @@ public final class HttpVerticle extends VerticleBase {
       throw Refusal.invalid("malformed_json", "the request body must be a JSON object");
     }
     return object;
+  }
+
+  /** The optional {@code reason} of a pause: a body is optional, but if there is one it says why, as a string. */
+  private static String pauseReason(RoutingContext ctx) {
+    Buffer buffer = ctx.body().buffer();
+    if (buffer == null || buffer.length() == 0) {
+      return null;
+    }
+    Object reason = body(ctx).getValue("reason");
+    if (reason != null && !(reason instanceof String)) {
+      throw Refusal.invalid("invalid_reason", "reason must be a string");
+    }
+    return (String) reason;
   }
 
   private static long longParam(RoutingContext ctx, String name, long defaultValue, long min, long max) {
