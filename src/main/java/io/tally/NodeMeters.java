@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
@@ -58,16 +59,21 @@ final class NodeMeters {
 
   /**
    * Vert.x measuring into {@code registry}, when metrics are on: HTTP by route, method and status (never by path,
-   * whose values have no bound), the event bus by side only (reply addresses are unique, so an address label would
-   * grow without bound), pools and the JVM.
+   * whose values have no bound), the PostgreSQL pool and its statements, worker pools and the JVM. The event bus and
+   * raw TCP are not measured: they cost a meter lookup per message or buffer, several per reservation, and say
+   * little that Tally's own meters do not (an address label is out of the question anyway: reply addresses are
+   * unique, so it would grow without bound).
    */
   static VertxBuilder builder(VertxOptions options, MetricsConfig config, MeterRegistry registry) {
     VertxBuilder builder = Vertx.builder();
     if (config.enabled()) {
-      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+      MicrometerMetricsOptions metrics = new MicrometerMetricsOptions();
+      Stream.of(MetricsDomain.EVENT_BUS, MetricsDomain.NET_CLIENT, MetricsDomain.NET_SERVER,
+          MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.VERTICLES).forEach(metrics::addDisabledMetricsCategory);
+      options.setMetricsOptions(metrics.setEnabled(true).setJvmMetricsEnabled(true)
           .setRegistryName("tally-" + UUID.randomUUID())
           .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
-              Label.POOL_NAME, Label.EB_SIDE)));
+              Label.POOL_NAME)));
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
     return builder.with(options);
