@@ -7,6 +7,7 @@ import io.tally.basket.BasketCoordinator;
 import io.tally.basket.BasketRecovery;
 import io.tally.basket.BasketStore;
 import io.tally.config.ClusterConfig;
+import io.tally.config.EventBusTlsConfig;
 import io.tally.config.Role;
 import io.tally.config.TallyConfig;
 import io.tally.contract.Addresses;
@@ -38,6 +39,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -151,14 +154,27 @@ public final class Node {
     MeterRegistry meters = NodeMeters.registry(config.metrics());
     if (!config.cluster().enabled()) {
       Vertx vertx = NodeMeters.builder(options, config.metrics(), meters).build();
+      InternalAddressGuard.install(vertx.eventBus(), false, config.admin().token(), config.nodeId(), meters);
       return Future.succeededFuture(new Node(config, embedded, vertx, new LocalMembership(self), clock, meters));
     }
     ClusterConfig cluster = config.cluster();
     options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
         .setClusterPublicHost(cluster.host());
+    EventBusTlsConfig tls = config.eventBusTls();
+    if (tls.enabled()) {
+      // mutual: a peer without a certificate the trust store holds cannot connect, so cannot send to any address
+      options.getEventBusOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PfxOptions().setPath(tls.keyStore().orElseThrow().toString())
+              .setPassword(tls.keyStorePassword()))
+          .setTrustOptions(new PfxOptions().setPath(tls.trustStore().orElseThrow().toString())
+              .setPassword(tls.trustStorePassword()));
+      log.info("Node {}: the event bus uses mutual TLS ({})", config.nodeId(), tls);
+    }
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastMembership.configure(cluster, self));
     return NodeMeters.builder(options, config.metrics(), meters).withClusterManager(manager).buildClustered()
         .map(vertx -> {
+          // before anything of this node sends: a peer would refuse an unsealed ping or claim
+          InternalAddressGuard.install(vertx.eventBus(), true, config.admin().token(), config.nodeId(), meters);
           log.info("Node {} joined cluster {} on {}:{}", config.nodeId(), cluster.name(), cluster.host(),
               cluster.port());
           return new Node(config, embedded, vertx,

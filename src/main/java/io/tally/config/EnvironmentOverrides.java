@@ -31,6 +31,10 @@ public final class EnvironmentOverrides {
     KEYS.put("TALLY_CLUSTER_PORT", "cluster.port");
     KEYS.put("TALLY_CLUSTER_MEMBERS", "cluster.members");
     KEYS.put("TALLY_EVENTBUS_PORT", "cluster.eventBusPort");
+    KEYS.put("TALLY_EVENTBUS_KEYSTORE", "cluster.tls.keyStore");
+    KEYS.put("TALLY_EVENTBUS_KEYSTORE_PASSWORD", "cluster.tls.keyStorePassword");
+    KEYS.put("TALLY_EVENTBUS_TRUSTSTORE", "cluster.tls.trustStore");
+    KEYS.put("TALLY_EVENTBUS_TRUSTSTORE_PASSWORD", "cluster.tls.trustStorePassword");
     KEYS.put("TALLY_SHARDS", "shards.count");
     KEYS.put("TALLY_IDLE_EVICTION_MS", "shards.idleEvictionMs");
     KEYS.put("TALLY_SNAPSHOT_EVERY", "journal.snapshotEvery");

@@ -13,7 +13,7 @@ import java.util.UUID;
  */
 public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpConfig http, PostgresConfig postgres,
     JournalConfig journal, ShardConfig shards, ClusterConfig cluster, QueryConfig query, BasketConfig baskets,
-    AdminConfig admin, MetricsConfig metrics, HealthConfig health) {
+    AdminConfig admin, MetricsConfig metrics, HealthConfig health, EventBusTlsConfig eventBusTls) {
 
   public TallyConfig {
     roles = Set.copyOf(roles);
@@ -58,6 +58,7 @@ public record TallyConfig(String nodeId, int eventLoops, Set<Role> roles, HttpCo
         BasketConfig.from(root.section("baskets")),
         AdminConfig.from(root.section("admin")),
         MetricsConfig.from(root.section("metrics"), http),
-        HealthConfig.from(root.section("health")));
+        HealthConfig.from(root.section("health")),
+        EventBusTlsConfig.from(root.section("cluster").section("tls")));
   }
 }

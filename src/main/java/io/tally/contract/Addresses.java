@@ -47,4 +47,13 @@ public final class Addresses {
   public static String node(String name, String incarnation) {
     return NODE_PREFIX + name + "." + incarnation;
   }
+
+  /**
+   * Whether {@code address} is one only Tally nodes may send to, that other processes on the cluster's event bus
+   * could reach: the node addresses, journal reads and the projections (whose rebuild and pause are admin actions).
+   * The node-local addresses cannot be reached from another process at all.
+   */
+  public static boolean internal(String address) {
+    return address.startsWith(NODE_PREFIX) || address.equals(JOURNAL_READ) || address.equals(PROJECTIONS);
+  }
 }

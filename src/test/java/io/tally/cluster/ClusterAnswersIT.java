@@ -12,6 +12,7 @@ import io.tally.shard.Shards;
 import io.tally.support.Http.Response;
 import io.tally.support.Http;
 import io.tally.support.Pools;
+import io.tally.support.Scrape;
 import io.tally.support.TestNode;
 import io.tally.support.ThreeNodes;
 import io.vertx.core.Future;
@@ -110,8 +111,8 @@ class ClusterAnswersIT {
         .setMembers(List.of(cluster.nodes().members().split(",")));
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
     hazelcast.setProperty(HazelcastMembership.PARTITION_COUNT, Integer.toString(HazelcastMembership.PARTITIONS));
-    Vertx sibling = Vertx.builder().withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered()
-        .await();
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
+    Vertx sibling = Vertx.builder().withClusterManager(manager).buildClustered().await();
     try {
       JsonObject reserve = new JsonObject().put("type", "reserve").put("poolId", "sibling-1").put("orderId", "s1");
       Message<JsonObject> created = sibling.eventBus().<JsonObject>request(Addresses.POOL_COMMAND, reserve).await();
@@ -144,6 +145,21 @@ class ClusterAnswersIT {
       assertEquals("hold_confirmed", refused(sibling, new JsonObject().put("type", "cancel").put("holdId", holdId))
           .getMessage());
       assertEquals(1, http.get("/pools/sibling-1").body().getInteger("reserved"));
+
+      // the internal addresses are for Tally's nodes: a sibling without the admin token gets nothing from them
+      String node = manager.getHazelcastInstance().getCluster().getMembers().stream()
+          .map(member -> member.getAttribute("tally.address")).filter(java.util.Objects::nonNull).findFirst()
+          .orElseThrow();
+      assertEquals(0, refusedByNodes(), "Tally's nodes never refuse each other's messages");
+      for (String internal : List.of(Addresses.PROJECTIONS, Addresses.JOURNAL_READ, node)) {
+        Future<Message<Object>> answer = sibling.eventBus().request(internal,
+            new JsonObject().put("kind", "rebuild").put("name", "demand"));
+        answer.otherwiseEmpty().await();
+        ReplyException refusal = assertInstanceOf(ReplyException.class, answer.cause(), internal);
+        assertEquals(403, refusal.failureCode(), internal + ": " + refusal.getMessage());
+        assertEquals("not_a_member", refusal.getMessage());
+      }
+      assertEquals(3, refusedByNodes());
     } finally {
       sibling.close().await();
     }
@@ -223,6 +239,17 @@ class ClusterAnswersIT {
     assertEquals(60, created);
     assertEquals(60, http.get("/pools/" + splitPool).body().getInteger("reserved"));
     cluster.audit();
+  }
+
+  /** Messages to internal addresses the nodes refused, over the whole cluster. */
+  private double refusedByNodes() {
+    double refused = 0;
+    for (int node = 1; node <= 3; node++) {
+      try (Http http = cluster.http(node, 1)) {
+        refused += Scrape.of(http.get("/metrics").raw()).get("tally_eventbus_refused_total");
+      }
+    }
+    return refused;
   }
 
   private static ReplyException refused(Vertx sibling, JsonObject request) {

@@ -177,6 +177,20 @@ class TallyConfigTest {
   }
 
   @Test
+  void eventBusTlsNeedsBothStoresAsReadableFilesAndHidesItsPasswords() throws IOException {
+    assertTrue(!load(Map.of()).eventBusTls().enabled(), "a plain event bus by default");
+    String keys = file("node.p12", "not checked here: Vert.x reads it at start-up");
+    String trust = file("trust.p12", "the same");
+    TallyConfig config = load(Map.of("TALLY_EVENTBUS_KEYSTORE", keys, "TALLY_EVENTBUS_TRUSTSTORE", trust,
+        "TALLY_EVENTBUS_KEYSTORE_PASSWORD", "s3cret-key-pass", "TALLY_EVENTBUS_TRUSTSTORE_PASSWORD", "s3cret-trust"));
+    assertTrue(config.eventBusTls().enabled());
+    assertTrue(!config.toString().contains("s3cret"), config.toString());
+    assertEquals("cluster.tls.trustStore", refusal(Map.of("TALLY_EVENTBUS_KEYSTORE", keys)).key());
+    assertEquals("cluster.tls.keyStore", refusal(Map.of("TALLY_EVENTBUS_KEYSTORE", keys + ".missing",
+        "TALLY_EVENTBUS_TRUSTSTORE", trust)).key());
+  }
+
+  @Test
   void onlyTheSingleNodeOnTheEmbeddedDatabaseIsTheEmbeddedDefault() {
     assertTrue(load(Map.of()).embeddedSingleNode());
     assertTrue(!load(Map.of("TALLY_PG_URL", "postgresql://db/tally")).embeddedSingleNode());
