@@ -5,6 +5,7 @@ import io.tally.basket.BasketStore;
 import io.tally.contract.StoredForm;
 import io.tally.journal.JournalReader;
 import io.tally.journal.RecordedEvent;
+import io.tally.pool.Decision;
 import io.tally.pool.Ids;
 import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
@@ -15,6 +16,7 @@ import io.tally.pool.PoolEvent.HoldConfirmed;
 import io.tally.pool.PoolEvent.HoldExpired;
 import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
 import io.tally.query.PoolViewProjection;
@@ -24,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -39,7 +42,8 @@ import java.util.TreeMap;
  * counted together (I1), no order holding two live reservations or holds (I3), no hold that ended twice (confirmed
  * and expired, say), and every event readable; that every basket is all or nothing (a confirmed basket's holds
  * became reservations, a refused or undone one left its order nothing in any of its pools, none is unfinished long
- * past its time to live); then checks that {@code pool_view} equals the replay. Reports the
+ * past its time to live); that every reset restored exactly the pool its history had at its moment; then checks that
+ * {@code pool_view} equals the replay. Reports the
  * offending pools rather than the first failure, so one run tells an operator everything that is wrong.
  *
  * <p>Given the {@link Acknowledgements} clients collected, it also proves that nothing answered with success was
@@ -53,6 +57,10 @@ public final class Audit {
   private static final int PAGE = 5_000;
   /** How long after its time to live a basket may still be unfinished before the audit reports it. */
   private static final Duration UNFINISHED_GRACE = Duration.ofMinutes(1);
+
+  /** A reset met in the replay, with the pool as it was just before it; checked against the history once read. */
+  private record ResetSeen(String poolId, long seq, Pool before, PoolReset reset) {
+  }
 
   /** One item of a basket, checked against its pool once the replay has read the pool. */
   private record BasketItem(Basket basket, int index) {
@@ -100,8 +108,9 @@ public final class Audit {
         .compose(journal -> {
           run.settle();
           run.basketsWithoutPools();
-          return run.compareView();
+          return run.checkResets();
         })
+        .compose(resets -> run.compareView())
         .map(view -> run.compareAcknowledged());
   }
 
@@ -121,6 +130,7 @@ public final class Audit {
 
     private final Map<String, String> replayed = new HashMap<>();
     private final Set<String> brokenPools = new HashSet<>();
+    private final List<ResetSeen> resets = new ArrayList<>();
 
     private final Acknowledgements acknowledged;
     private final BitSet reservationsFound = new BitSet();
@@ -132,6 +142,42 @@ public final class Audit {
       this.sql = sql;
       this.journal = journal;
       this.acknowledged = acknowledged;
+    }
+
+    /**
+     * Every reset against the history it names: the pool's events recorded until its moment (and before the reset
+     * itself), replayed, must be the pool it restored, so that it voided, restored and cancelled exactly what differed
+     * and set the capacity and status of then. Resets are rare, so each reads its pool's history once more.
+     */
+    Future<Void> checkResets() {
+      Future<Void> chain = Future.succeededFuture();
+      for (ResetSeen seen : resets) {
+        if (brokenPools.contains(seen.poolId())) {
+          continue; // its journal is already reported
+        }
+        chain = chain.compose(done -> journal.readUntil(seen.poolId(), seen.reset().at().atOffset(ZoneOffset.UTC))
+            .map(history -> {
+              checkReset(seen, history.stream().filter(event -> event.seq() < seen.seq()).toList());
+              return null;
+            }));
+      }
+      return chain;
+    }
+
+    private void checkReset(ResetSeen seen, List<RecordedEvent> history) {
+      PoolReset stored = seen.reset();
+      Pool then = PoolDecider.replay(null, history.stream().map(StoredForm::decode).toList());
+      long asOfSeq = history.isEmpty() ? 0 : history.getLast().seq();
+      Decision expected = PoolDecider.reset(seen.before(), then, asOfSeq, stored.at(), stored.reason(), stored.at());
+      String where = seen.poolId() + ": the reset at seq " + seen.seq() + " to " + stored.at();
+      if (!(expected instanceof Decision.Accepted(List<PoolEvent> events))) {
+        problems.add(where + " could not have been made: " + ((Decision.Rejected) expected).rejection().message());
+      } else if (events.isEmpty()) {
+        problems.add(where + " changed nothing yet was appended");
+      } else if (!events.getFirst().equals(stored)) {
+        problems.add(where + " does not restore the pool as it was then: it should be " + events.getFirst()
+            + ", the journal has " + stored);
+      }
     }
 
     /** Every pool's row in {@code pool_view} against its replay: same seq, capacity, reserved and status. */
@@ -246,6 +292,9 @@ public final class Audit {
       }
       if (pool != null) {
         checkBefore(streamId, seq, event);
+      }
+      if (event instanceof PoolReset reset && pool != null) {
+        resets.add(new ResetSeen(streamId, seq, pool, reset));
       }
       pool = PoolDecider.evolve(pool, event);
       boolean taking = event instanceof CapacityReserved || event instanceof HoldPlaced;

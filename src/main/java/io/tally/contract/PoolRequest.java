@@ -49,6 +49,24 @@ public sealed interface PoolRequest {
     }
   }
 
+  /**
+   * Put the pool back as it was at {@code at} ({@link io.tally.pool.PoolDecider#reset}); with {@code dryRun}, only
+   * say what that would do.
+   */
+  record Reset(String poolId, Instant at, String reason, boolean dryRun) implements PoolRequest {
+    /** The longest reason kept with a reset. */
+    public static final int MAX_REASON = 500;
+
+    public Reset {
+      if (!Ids.isPoolId(poolId)) {
+        throw Refusal.invalid("invalid_pool_id", Ids.POOL_ID_RULE);
+      }
+      if (reason.isBlank() || reason.length() > MAX_REASON) {
+        throw Refusal.invalid("invalid_reason", "reason must say why, in 1 to " + MAX_REASON + " characters");
+      }
+    }
+  }
+
   /** @throws Refusal naming the first field that is missing or malformed */
   static PoolRequest fromJson(JsonObject json) {
     try {
@@ -75,8 +93,10 @@ public sealed interface PoolRequest {
       case "cancel" -> new Decide(new CancelHold(text(json, "holdId", "invalid_hold_id")));
       case "extend" -> new Decide(new ExtendHold(text(json, "holdId", "invalid_hold_id"), ttl(json, null)));
       case "get" -> new Read(text(json, "poolId", "invalid_pool_id"));
+      case "reset" -> new Reset(text(json, "poolId", "invalid_pool_id"), moment(json, "at", "invalid_at"),
+          text(json, "reason", "invalid_reason"), flag(json, "dryRun", "invalid_dry_run"));
       default -> throw Refusal.invalid("invalid_type",
-          "type must be one of define, change, reserve, release, hold, confirm, cancel, extend, get, basket,"
+          "type must be one of define, change, reserve, release, hold, confirm, cancel, extend, get, reset, basket,"
               + " releaseBasket, getBasket");
     };
   }
@@ -119,6 +139,27 @@ public sealed interface PoolRequest {
       return defaultTtl;
     }
     return Duration.ofSeconds(integer(json, "ttlSeconds", "invalid_ttl", null));
+  }
+
+  private static Instant moment(JsonObject json, String field, String code) {
+    String text = text(json, field, code);
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw Refusal.invalid(code, field + " must be an ISO-8601 date-time with an offset, such as"
+          + " 2026-12-01T10:00:00Z");
+    }
+  }
+
+  private static boolean flag(JsonObject json, String field, String code) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return false;
+    }
+    if (!(value instanceof Boolean flag)) {
+      throw Refusal.invalid(code, field + " must be true or false");
+    }
+    return flag;
   }
 
   private static String text(JsonObject json, String field, String code) {

@@ -3,6 +3,7 @@ package io.tally.contract;
 import io.tally.pool.Hold;
 import io.tally.pool.HoldOutcome;
 import io.tally.pool.Pool;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.Rejection;
 import io.tally.pool.Reservation;
 import io.vertx.core.buffer.Buffer;
@@ -102,6 +103,11 @@ public final class Reply {
   /** A hold that ended without becoming a reservation: cancelled (by this request or before it) or expired. */
   public static Reply ended(String holdId, HoldOutcome outcome) {
     return ok(Views.ended(holdId, outcome));
+  }
+
+  /** What a reset did, or would do ({@link Views#reset}). */
+  public static Reply reset(Pool pool, long version, PoolReset reset, PoolRequest.Reset request, long asOfSeq) {
+    return ok(Views.reset(pool, version, reset, request.at(), asOfSeq, request.reason(), request.dryRun()));
   }
 
   /** A released reservation (releasing twice releases once, and answers the same). */

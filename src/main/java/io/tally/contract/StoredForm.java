@@ -22,6 +22,7 @@ import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolStatus;
@@ -59,6 +60,7 @@ public final class StoredForm {
   public static final String HOLD_CONFIRMED = "hold.confirmed.v1";
   public static final String HOLD_CANCELLED = "hold.cancelled.v1";
   public static final String HOLD_EXPIRED = "hold.expired.v1";
+  public static final String POOL_RESET = "pool.reset.v1";
   /** Still written for a pool without a cut-off; read as {@link #POOL_DEFINED}. */
   public static final String POOL_DEFINED_V1 = "pool.defined.v1";
   /** Still written for a reservation whose region and channel are not known; read as {@link #CAPACITY_RESERVED}. */
@@ -155,6 +157,17 @@ public final class StoredForm {
         payload.put("expiresAt", expired.expiresAt().toString());
         yield HOLD_EXPIRED;
       }
+      case PoolReset reset -> {
+        payload.put("at", reset.at().toString());
+        payload.put("asOfSeq", reset.asOfSeq());
+        payload.put("reason", reset.reason());
+        payload.put("capacity", reset.capacity());
+        payload.put("status", reset.status().wireName());
+        claims(payload.putArray("voided"), reset.voided());
+        claims(payload.putArray("restored"), reset.restored());
+        claims(payload.putArray("cancelledHolds"), reset.cancelledHolds());
+        yield POOL_RESET;
+      }
     };
     return new NewEvent(type, write(payload));
   }
@@ -182,8 +195,36 @@ public final class StoredForm {
           optionalText(json, "region"));
       case HOLD_EXPIRED -> new HoldExpired(text(json, "holdId"), integer(json, "units"), optionalText(json, "region"),
           instant(json, "expiresAt"));
+      case POOL_RESET -> new PoolReset(instant(json, "at"), whole(json, "asOfSeq"), text(json, "reason"),
+          integer(json, "capacity"), status(json), claims(field(json, "voided")), claims(field(json, "restored")),
+          claims(field(json, "cancelledHolds")));
       default -> throw new IllegalStateException("no decoder for current type " + current.type());
     };
+  }
+
+  /** Each claim as {@code {"id","orderId","units","region","channel"}}, region and channel null when not known. */
+  private static void claims(ArrayNode array, List<PoolReset.Claim> claims) {
+    for (PoolReset.Claim claim : claims) {
+      array.addObject().put("id", claim.id()).put("orderId", claim.orderId()).put("units", claim.units())
+          .put("region", claim.region()).put("channel", claim.channel() == null ? null : claim.channel().wireName());
+    }
+  }
+
+  private static List<PoolReset.Claim> claims(JsonNode array) {
+    if (!array.isArray()) {
+      throw new IllegalStateException("stored JSON has claims that are not an array: " + array);
+    }
+    List<PoolReset.Claim> claims = new ArrayList<>(array.size());
+    for (JsonNode claim : array) {
+      claims.add(new PoolReset.Claim(text(claim, "id"), text(claim, "orderId"), integer(claim, "units"),
+          optionalText(claim, "region"), channel(claim)));
+    }
+    return claims;
+  }
+
+  private static PoolStatus status(JsonNode json) {
+    return PoolStatus.fromWireName(text(json, "status"))
+        .orElseThrow(() -> new IllegalStateException("stored JSON has an unknown status: " + json));
   }
 
   public static PoolEvent decode(RecordedEvent event) {
@@ -328,7 +369,7 @@ public final class StoredForm {
   public static List<String> eventTypes() {
     return List.of(POOL_DEFINED_V1, POOL_DEFINED, CAPACITY_CHANGED, POOL_CLOSED, POOL_REOPENED, CAPACITY_RESERVED_V1,
         CAPACITY_RESERVED, RESERVATION_RELEASED_V1, RESERVATION_RELEASED, HOLD_PLACED, HOLD_EXTENDED, HOLD_CONFIRMED,
-        HOLD_CANCELLED, HOLD_EXPIRED);
+        HOLD_CANCELLED, HOLD_EXPIRED, POOL_RESET);
   }
 
   private static ObjectNode slot(Slot slot) {

@@ -28,7 +28,7 @@ public final class Upcasters {
   static final Set<String> CURRENT = Set.of(StoredForm.POOL_DEFINED, StoredForm.CAPACITY_CHANGED,
       StoredForm.POOL_CLOSED, StoredForm.POOL_REOPENED, StoredForm.CAPACITY_RESERVED,
       StoredForm.RESERVATION_RELEASED, StoredForm.HOLD_PLACED, StoredForm.HOLD_EXTENDED, StoredForm.HOLD_CONFIRMED,
-      StoredForm.HOLD_CANCELLED, StoredForm.HOLD_EXPIRED);
+      StoredForm.HOLD_CANCELLED, StoredForm.HOLD_EXPIRED, StoredForm.POOL_RESET);
 
   /** From each older version to the next one. */
   private static final Map<String, Step> STEPS = Map.of(

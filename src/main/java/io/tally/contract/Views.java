@@ -3,10 +3,13 @@ package io.tally.contract;
 import io.tally.pool.Hold;
 import io.tally.pool.HoldOutcome;
 import io.tally.pool.Pool;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.Reservation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 /** The JSON bodies of the contract for pools, reservations and stored events, the same over HTTP and the event bus. */
 public final class Views {
@@ -30,6 +33,39 @@ public final class Views {
       view.put("cutoff", pool.cutoff().toString());
     }
     return view.put("version", version);
+  }
+
+  /**
+   * What a reset did, or with {@code dryRun} would do: the reservations it voids, the releases it undoes (the
+   * reservations live again), the holds it cancels, and the pool as it leaves it. {@code reset} is {@code null} when
+   * the pool already is as it was then, so nothing changes.
+   */
+  public static JsonObject reset(Pool pool, long version, PoolReset reset, Instant at, long asOfSeq, String reason,
+      boolean dryRun) {
+    return new JsonObject()
+        .put("poolId", pool.poolId())
+        .put("at", at.toString())
+        .put("asOfSeq", asOfSeq)
+        .put("reason", reason)
+        .put("dryRun", dryRun)
+        .put("changed", reset != null)
+        .put("voided", claims(reset == null ? List.of() : reset.voided(), "reservationId"))
+        .put("restored", claims(reset == null ? List.of() : reset.restored(), "reservationId"))
+        .put("cancelledHolds", claims(reset == null ? List.of() : reset.cancelledHolds(), "holdId"))
+        .put("pool", pool(pool, version));
+  }
+
+  private static JsonArray claims(List<PoolReset.Claim> claims, String idField) {
+    JsonArray items = new JsonArray();
+    for (PoolReset.Claim claim : claims) {
+      JsonObject item = new JsonObject().put(idField, claim.id()).put("orderId", claim.orderId())
+          .put("units", claim.units());
+      if (claim.region() != null) {
+        item.put("region", claim.region());
+      }
+      items.add(item);
+    }
+    return items;
   }
 
   /** A reservation; its region and channel appear only when they are known. */

@@ -151,4 +151,46 @@ public record Pool(
         reservationsIssued, reservations, holds.minus(holdId), endedHolds.plus(holdId, outcome),
         orders.minus(hold.orderId()));
   }
+
+  /**
+   * The pool as a reset leaves it: the capacity and status it restores, its voided reservations and cancelled holds
+   * gone, the reservations it restores live again. Issued ids stay issued, so an id is never handed out twice.
+   */
+  Pool withReset(PoolEvent.PoolReset reset) {
+    PMap<String, Reservation> nextReservations = reservations;
+    PMap<String, Hold> nextHolds = holds;
+    PMap<String, HoldOutcome> nextEnded = endedHolds;
+    PMap<String, String> nextOrders = orders;
+    long nextReserved = reserved;
+    long nextHeld = held;
+    for (PoolEvent.PoolReset.Claim voided : reset.voided()) {
+      if (nextReservations.containsKey(voided.id())) {
+        nextReservations = nextReservations.minus(voided.id());
+        nextReserved -= voided.units();
+        nextOrders = withoutOrder(nextOrders, voided);
+      }
+    }
+    for (PoolEvent.PoolReset.Claim cancelled : reset.cancelledHolds()) {
+      if (nextHolds.containsKey(cancelled.id())) {
+        nextHolds = nextHolds.minus(cancelled.id());
+        nextHeld -= cancelled.units();
+        nextEnded = nextEnded.plus(cancelled.id(), HoldOutcome.CANCELLED);
+        nextOrders = withoutOrder(nextOrders, cancelled);
+      }
+    }
+    for (PoolEvent.PoolReset.Claim restored : reset.restored()) {
+      if (!nextReservations.containsKey(restored.id())) {
+        nextReservations = nextReservations.plus(restored.id(), new Reservation(restored.id(), restored.orderId(),
+            restored.units(), restored.region(), restored.channel()));
+        nextReserved += restored.units();
+        nextOrders = nextOrders.plus(restored.orderId(), restored.id());
+      }
+    }
+    return new Pool(poolId, reset.capacity(), nextReserved, nextHeld, reset.status(), slot, regions, cutoff,
+        reservationsIssued, nextReservations, nextHolds, nextEnded, nextOrders);
+  }
+
+  private static PMap<String, String> withoutOrder(PMap<String, String> orders, PoolEvent.PoolReset.Claim claim) {
+    return claim.id().equals(orders.get(claim.orderId())) ? orders.minus(claim.orderId()) : orders;
+  }
 }

@@ -19,9 +19,12 @@ import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
+import io.tally.pool.PoolEvent.PoolReset;
+import io.tally.pool.PoolEvent.PoolReset.Claim;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -101,7 +104,54 @@ public final class PoolDecider {
       case HoldConfirmed confirmed -> pool.withHoldConfirmed(confirmed.holdId());
       case HoldCancelled cancelled -> pool.withHoldEnded(cancelled.holdId(), HoldOutcome.CANCELLED);
       case HoldExpired expired -> pool.withHoldEnded(expired.holdId(), HoldOutcome.EXPIRED);
+      case PoolReset reset -> pool.withReset(reset);
     };
+  }
+
+  /**
+   * Puts {@code pool}, a defined pool, back as {@code past} was: {@code past} is the pool replayed from its events
+   * recorded up to {@code at}, the last of them {@code asOfSeq} ({@code null} when none was). Decided at {@code now},
+   * which {@code at} may not be after. A reset that would change nothing appends nothing, so a retried reset is answered
+   * without a second event.
+   *
+   * @see PoolReset what a reset restores, voids and cancels
+   */
+  public static Decision reset(Pool pool, Pool past, long asOfSeq, Instant at, String reason, Instant now) {
+    if (at.isAfter(now)) {
+      return Decision.reject(Rejection.invalid("invalid_at", "at is in the future (it is " + now + " now); a pool is"
+          + " reset only to a past moment"));
+    }
+    if (past == null) {
+      return Decision.reject(Rejection.resetBeforeDefinition(pool.poolId(), at));
+    }
+    List<Claim> voided = claims(pool.reservations().values().stream()
+        .filter(live -> !past.reservations().containsKey(live.reservationId())).map(PoolDecider::claim).toList());
+    List<Claim> restored = claims(past.reservations().values().stream()
+        .filter(then -> !pool.reservations().containsKey(then.reservationId())).map(PoolDecider::claim).toList());
+    List<Claim> cancelled = claims(pool.holds().values().stream()
+        .filter(live -> !past.holds().containsKey(live.holdId())).map(PoolDecider::claim).toList());
+    if (voided.isEmpty() && restored.isEmpty() && cancelled.isEmpty() && pool.capacity() == past.capacity()
+        && pool.status() == past.status()) {
+      return Decision.accept();
+    }
+    return Decision.accept(new PoolReset(at, asOfSeq, reason, past.capacity(), past.status(), voided, restored,
+        cancelled));
+  }
+
+  private static Claim claim(Reservation reservation) {
+    return new Claim(reservation.reservationId(), reservation.orderId(), reservation.units(), reservation.region(),
+        reservation.channel());
+  }
+
+  private static Claim claim(Hold hold) {
+    return new Claim(hold.holdId(), hold.orderId(), hold.units(), hold.region(), hold.channel());
+  }
+
+  /** In issue order, so that the same reset is always the same event. */
+  private static List<Claim> claims(List<Claim> claims) {
+    return claims.stream().sorted(Comparator.comparingLong(
+        (Claim claim) -> Ids.parseReservation(claim.id()).map(Ids.ReservationNumber::number).orElse(0L))
+        .thenComparing(Claim::id)).toList();
   }
 
   public static Pool replay(Pool pool, Iterable<? extends PoolEvent> events) {

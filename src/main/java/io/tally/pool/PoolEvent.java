@@ -72,4 +72,28 @@ public sealed interface PoolEvent {
   /** The hold's time was up before it was confirmed or cancelled: its units are free again. */
   record HoldExpired(String holdId, int units, String region, Instant expiresAt) implements PoolEvent {
   }
+
+  /**
+   * An operator put the pool back as it was at {@code at}, its events up to {@code asOfSeq}: the capacity and status
+   * it had then, and the reservations live then. Reservations made since (holds confirmed since included) are voided,
+   * reservations released since are live again, holds placed since are cancelled. A hold live then and still live
+   * stays as it is, and one that ended since stays ended: its checkout has moved on. No earlier event changes, so the
+   * pool's history, and the pool as it was at any moment, stay as they were.
+   *
+   * @param voided the reservations live before the reset and not at {@code at}
+   * @param restored the reservations live at {@code at} and released since: the releases the reset undoes
+   * @param cancelledHolds the holds live before the reset that were placed after {@code at}
+   */
+  record PoolReset(Instant at, long asOfSeq, String reason, int capacity, PoolStatus status, List<Claim> voided,
+      List<Claim> restored, List<Claim> cancelledHolds) implements PoolEvent {
+    public PoolReset {
+      voided = List.copyOf(voided);
+      restored = List.copyOf(restored);
+      cancelledHolds = List.copyOf(cancelledHolds);
+    }
+
+    /** Units an order has of the pool, as a reservation or a hold with {@code id}. */
+    public record Claim(String id, String orderId, int units, String region, Channel channel) {
+    }
+  }
 }

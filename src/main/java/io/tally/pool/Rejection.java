@@ -31,6 +31,7 @@ public record Rejection(String code, Kind kind, String message) {
   public static final String HOLD_CONFIRMED = "hold_confirmed";
   public static final String ORDER_ON_HOLD = "order_on_hold";
   public static final String HOLD_TOO_LONG = "hold_too_long";
+  public static final String RESET_BEFORE_DEFINITION = "reset_before_definition";
 
   public static Rejection invalid(String code, String message) {
     return new Rejection(code, Kind.INVALID, message);
@@ -92,5 +93,10 @@ public record Rejection(String code, Kind kind, String message) {
   static Rejection holdTooLong(String holdId, Instant latest) {
     return new Rejection(HOLD_TOO_LONG, Kind.CONFLICT, "hold '" + holdId + "' may live until " + latest
         + " at the latest (" + PoolCommand.MAX_HOLD_TTL.toSeconds() + " s from when it was placed)");
+  }
+
+  static Rejection resetBeforeDefinition(String poolId, Instant at) {
+    return new Rejection(RESET_BEFORE_DEFINITION, Kind.CONFLICT, "pool '" + poolId + "' was not yet defined at " + at
+        + "; it can be reset only to a moment after its definition");
   }
 }

@@ -8,6 +8,7 @@ import io.tally.pool.PoolEvent.HoldConfirmed;
 import io.tally.pool.PoolEvent.HoldExpired;
 import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolDefined;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
 import io.vertx.core.Future;
@@ -194,6 +195,16 @@ public final class DemandProjection implements AsyncProjection {
           region = regionOf(cancelled.region(), place.regions());
           delta[8] = 1;
         }
+        case PoolReset reset -> {
+          // a voided reservation counts as released, a restored one as reserved again, a cancelled hold as cancelled
+          reset.voided().forEach(claim -> add(totals, regionOf(claim.region(), place.regions()), place.day(), 2,
+              claim.units()));
+          reset.restored().forEach(claim -> add(totals, regionOf(claim.region(), place.regions()), place.day(), 0,
+              claim.units()));
+          reset.cancelledHolds().forEach(claim -> add(totals, regionOf(claim.region(), place.regions()),
+              place.day(), 8, 0));
+          continue;
+        }
         default -> {
           continue;
         }
@@ -204,6 +215,15 @@ public final class DemandProjection implements AsyncProjection {
       }
     }
     return totals;
+  }
+
+  /** One more of the counter at {@code counter} and, for those that count units, {@code units} at the next one. */
+  private static void add(Map<String, long[]> totals, String region, LocalDate day, int counter, long units) {
+    long[] sum = totals.computeIfAbsent(region + '\n' + day, key -> new long[COUNTERS]);
+    sum[counter]++;
+    if (units > 0) {
+      sum[counter + 1] += units;
+    }
   }
 
   private static Future<Void> add(SqlConnection conn, Map<String, long[]> totals) {

@@ -27,6 +27,7 @@ import io.tally.pool.PoolCommand;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent.CapacityReserved;
 import io.tally.pool.PoolEvent.HoldPlaced;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.Rejection;
 import io.vertx.core.Future;
@@ -64,6 +65,13 @@ final class PoolEntity {
   record Pending(PoolRequest request, Consumer<Reply> reply) {
   }
 
+  /**
+   * The pool as it was at the moment a waiting reset names: its events recorded until then, replayed ({@code null}
+   * when there were none), the last of them {@code asOfSeq}.
+   */
+  private record Past(Pending reset, Pool pool, long asOfSeq) {
+  }
+
   private final String poolId;
   private final Journal journal;
   private final ShardConfig shardConfig;
@@ -89,6 +97,8 @@ final class PoolEntity {
   private long lastUsedNanos = System.nanoTime();
   /** The event that made this pool unloadable here, once a load met one; every command is then refused. */
   private UnreadableEvent unreadable;
+  /** The past of the reset at the head of the queue, once it is loaded. */
+  private Past past;
 
   /**
    * @param changed told of every committed change of the pool
@@ -130,7 +140,7 @@ final class PoolEntity {
 
   /** What the entity is waiting for, for a log line. */
   String waitingFor() {
-    return (loaded ? "an append" : "its load") + " with " + queue.size() + " commands queued";
+    return (loaded ? "an append or its history" : "its load") + " with " + queue.size() + " commands queued";
   }
 
   void submit(Pending pending) {
@@ -171,6 +181,14 @@ final class PoolEntity {
       return;
     }
     while (!queue.isEmpty()) {
+      if (queue.peek().request() instanceof PoolRequest.Reset reset && !pastLoadedFor(queue.peek())) {
+        if (state == null) {
+          answer(List.of(queue.poll()), List.of(notFound()));
+          continue;
+        }
+        loadPast(queue.peek(), reset);
+        return; // the load's completion continues the loop
+      }
       if (!decideBatch()) {
         return; // an append is in flight; its completion continues the loop
       }
@@ -238,6 +256,41 @@ final class PoolEntity {
     return null;
   }
 
+  private boolean pastLoadedFor(Pending pending) {
+    return past != null && past.reset() == pending;
+  }
+
+  /**
+   * Reads the pool's whole history for the reset at the head of the queue and replays the part recorded until the
+   * moment it names. Nothing is appended meanwhile (the entity is busy, commands wait), so the history read is every
+   * event of the confirmed state, and the reset is decided against the state it was read for.
+   */
+  private void loadPast(Pending pending, PoolRequest.Reset reset) {
+    busy = true;
+    busySince = System.nanoTime();
+    journal.loadFromStart(poolId).onSuccess(history -> {
+      busy = false;
+      List<PoolEvent> then = new ArrayList<>();
+      long asOfSeq = 0;
+      for (var event : history.tail()) {
+        if (!event.recordedAt().toInstant().isAfter(reset.at())) {
+          then.add(StoredForm.decode(event));
+          asOfSeq = event.seq();
+        }
+      }
+      past = new Past(pending, then.isEmpty() ? null : PoolDecider.replay(null, then), asOfSeq);
+      run();
+    }).onFailure(failure -> {
+      busy = false;
+      log.atWarn().addKeyValue("pool", poolId)
+          .log("Could not read the history of {} for a reset: {}", poolId, failure.toString());
+      queue.remove(pending);
+      answer(List.of(pending), List.of(failure instanceof UnreadableEvent event ? Reply.refused(Refusal.unreadable(
+          event)) : Reply.refused(Refusal.unavailable("the pool's history could not be read; retry"))));
+      run();
+    });
+  }
+
   /**
    * Decides up to {@code maxCommandsPerAppend} waiting commands against the confirmed state. Returns true when
    * they were answered at once (no events), false when their append is in flight.
@@ -250,9 +303,28 @@ final class PoolEntity {
     List<Pending> answered = new ArrayList<>();
     List<Reply> replies = new ArrayList<>();
     while (!queue.isEmpty() && answered.size() < shardConfig.maxCommandsPerAppend()) {
+      if (queue.peek().request() instanceof PoolRequest.Reset && !pastLoadedFor(queue.peek())) {
+        break; // its history is read once what is decided before it is committed
+      }
       Pending pending = queue.poll();
       Reply reply;
-      if (pending.request() instanceof PoolRequest.Decide(PoolCommand command)) {
+      if (pending.request() instanceof PoolRequest.Reset reset) {
+        Past then = past;
+        past = null;
+        Decision decision = PoolDecider.reset(working, then.pool(), then.asOfSeq(), reset.at(), reset.reason(), now);
+        if (decision instanceof Decision.Accepted(List<PoolEvent> accepted)) {
+          Pool after = PoolDecider.replay(working, accepted);
+          PoolReset event = accepted.isEmpty() ? null : (PoolReset) accepted.getFirst();
+          long afterVersion = version + events.size() + accepted.size();
+          if (!reset.dryRun()) {
+            working = after;
+            events.addAll(accepted);
+          }
+          reply = Reply.reset(after, afterVersion, event, reset, then.asOfSeq());
+        } else {
+          reply = Reply.rejected(((Decision.Rejected) decision).rejection());
+        }
+      } else if (pending.request() instanceof PoolRequest.Decide(PoolCommand command)) {
         Decision decision = PoolDecider.decide(working, command, now);
         if (decision instanceof Decision.Accepted(List<PoolEvent> accepted)) {
           working = PoolDecider.replay(working, accepted);
@@ -377,6 +449,7 @@ final class PoolEntity {
   }
 
   private void failQueued(Supplier<Reply> answer) {
+    past = null;
     Pending pending;
     while ((pending = queue.poll()) != null) {
       pending.reply().accept(answer.get());

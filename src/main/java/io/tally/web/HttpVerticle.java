@@ -136,6 +136,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/pools/:poolId").handler(admin).handler(this::getPool);
     router.patch("/pools/:poolId").handler(admin).handler(ctx -> command(ctx, "change", withPool(ctx, body(ctx))));
     router.get("/pools/:poolId/events").handler(admin).handler(this::history);
+    router.post("/pools/:poolId/reset").handler(admin).handler(ctx -> command(ctx, "reset",
+        withPool(ctx, body(ctx)).put("dryRun", dryRun(ctx))));
     router.get("/events").handler(admin).handler(this::feed);
     router.get("/reports/demand").handler(admin).handler(this::demand);
     router.get("/projections").handler(admin)
@@ -292,6 +294,18 @@ public final class HttpVerticle extends VerticleBase {
       throw Refusal.invalid("invalid_reason", "reason must be a string");
     }
     return (String) reason;
+  }
+
+  /** {@code ?dryRun=true}: say what a reset would do without doing it. */
+  private static boolean dryRun(RoutingContext ctx) {
+    String value = ctx.queryParams().get("dryRun");
+    if (value == null || value.equals("false")) {
+      return false;
+    }
+    if (value.equals("true")) {
+      return true;
+    }
+    throw Refusal.invalid("invalid_dry_run", "dryRun must be true or false");
   }
 
   private static long longParam(RoutingContext ctx, String name, long defaultValue, long min, long max) {

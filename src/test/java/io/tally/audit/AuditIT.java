@@ -249,6 +249,40 @@ class AuditIT {
         .formatted(poolId, number, orderId, units));
   }
 
+  @Test
+  void aResetMustRestoreThePoolItsHistoryHadAtItsMoment() {
+    define("undone", 2);
+    reserve("undone", 2, 1, "o1", 1);
+    String moment = recordedAt("undone", 2);
+    reserve("undone", 3, 2, "o2", 1);
+    insert("undone", 4, "pool.reset.v1", RESET.formatted(moment,
+        "[{\"id\":\"undone~2\",\"orderId\":\"o2\",\"units\":1,\"region\":null,\"channel\":null}]"));
+    view("undone", 4, 2, 1, "open");
+    define("kept", 2);
+    reserve("kept", 2, 1, "o1", 1);
+    String then = recordedAt("kept", 2);
+    reserve("kept", 3, 2, "o2", 1);
+    insert("kept", 4, "pool.reset.v1", RESET.formatted(then, "[]")); // says it voided nothing: o2 stays live
+    view("kept", 4, 2, 2, "open");
+
+    Audit.Report report = Audit.run(sql).await();
+
+    assertEquals(1, report.problems().size(), report.problems().toString());
+    assertTrue(report.problems().getFirst().startsWith("kept: the reset at seq 4 to "), report.problems().toString());
+    assertTrue(report.problems().getFirst().contains("does not restore the pool as it was then"));
+  }
+
+  /** A reset of capacity 2 to the moment {@code %1$s}, voiding {@code %2$s} and restoring and cancelling nothing. */
+  private static final String RESET = "{\"at\":\"%1$s\",\"asOfSeq\":2,\"reason\":\"test\",\"capacity\":2,"
+      + "\"status\":\"open\",\"voided\":%2$s,\"restored\":[],\"cancelledHolds\":[]}";
+
+  /** When the event was recorded, as an ISO-8601 instant to the microsecond. */
+  private String recordedAt(String poolId, long seq) {
+    return sql.preparedQuery("SELECT to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at"
+        + " FROM events WHERE stream_id = $1 AND seq = $2").execute(Tuple.of(poolId, seq)).await()
+        .iterator().next().getString("at");
+  }
+
   private void view(String poolId, long seq, int capacity, long reserved, String status) {
     sql.preparedQuery("INSERT INTO pool_view (pool_id, seq, capacity, reserved, status, slot_start, slot_end, regions) "
         + "VALUES ($1, $2, $3, $4, $5, '2026-12-01T10:00:00Z', '2026-12-01T12:00:00Z', ARRAY['A'])")

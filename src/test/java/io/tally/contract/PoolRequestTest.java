@@ -154,6 +154,41 @@ class PoolRequestTest {
   }
 
   @Test
+  void aResetRequestBecomesAResetToItsMoment() {
+    assertEquals(new PoolRequest.Reset("p", Instant.parse("2026-12-01T07:30:00Z"), "wrong depot", false),
+        parse("{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T08:30:00+01:00\","
+            + " \"reason\": \"wrong depot\"}"));
+    assertEquals(new PoolRequest.Reset("p", Instant.parse("2026-12-01T07:30:00Z"), "wrong depot", true),
+        parse("{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00Z\","
+            + " \"reason\": \"wrong depot\", \"dryRun\": true}"));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"type\": \"reset\", \"at\": \"2026-12-01T07:30:00Z\", \"reason\": \"r\"} | invalid_pool_id",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"reason\": \"r\"} | invalid_at",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00\", \"reason\": \"r\"} | invalid_at",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00Z\"} | invalid_reason",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00Z\", \"reason\": 5} | invalid_reason",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00Z\", \"reason\": \"\"} | invalid_reason",
+      "{\"type\": \"reset\", \"poolId\": \"p~1\", \"at\": \"2026-12-01T07:30:00Z\","
+          + " \"reason\": \"r\"} | invalid_pool_id",
+      "{\"type\": \"reset\", \"poolId\": \"p\", \"at\": \"2026-12-01T07:30:00Z\", \"reason\": \"r\","
+          + " \"dryRun\": \"yes\"} | invalid_dry_run"})
+  void badResetRequestsAreRefusedNamingTheField(String json, String code) {
+    assertRefused(code, json);
+  }
+
+  @Test
+  void aResetReasonIsKeptToItsLimit() {
+    String at = "\"at\": \"2026-12-01T07:30:00Z\"";
+    assertEquals(PoolRequest.Reset.MAX_REASON, ((PoolRequest.Reset) parse("{\"type\": \"reset\", \"poolId\": \"p\", "
+        + at + ", \"reason\": \"" + "r".repeat(PoolRequest.Reset.MAX_REASON) + "\"}")).reason().length());
+    assertRefused("invalid_reason", "{\"type\": \"reset\", \"poolId\": \"p\", " + at + ", \"reason\": \""
+        + "r".repeat(PoolRequest.Reset.MAX_REASON + 1) + "\"}");
+  }
+
+  @Test
   void aGetRequestBecomesARead() {
     assertEquals(new PoolRequest.Read("p"), parse("{\"type\": \"get\", \"poolId\": \"p\"}"));
   }

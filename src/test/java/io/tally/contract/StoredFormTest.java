@@ -20,6 +20,7 @@ import io.tally.pool.PoolEvent.HoldPlaced;
 import io.tally.pool.PoolEvent.PoolClosed;
 import io.tally.pool.PoolEvent.PoolDefined;
 import io.tally.pool.PoolEvent.PoolReopened;
+import io.tally.pool.PoolEvent.PoolReset;
 import io.tally.pool.PoolEvent.ReservationReleased;
 import io.tally.pool.PoolEvent;
 import io.tally.pool.PoolStatus;
@@ -85,6 +86,13 @@ class StoredFormTest {
       new HoldPlaced(PICKERS + "~4", "order-2004", 1, null, Channel.PICKUP, AT.plusSeconds(180),
           AT.plusSeconds(780)));
 
+  /** The events of {@code fixtures/events-v4.jsonl}: a reset. */
+  private static final List<PoolEvent> FIXTURE_V4_EVENTS = List.of(
+      new PoolReset(AT.plusSeconds(150), 7, "van 3 off the road until 10:00", 10, PoolStatus.OPEN,
+          List.of(new PoolReset.Claim(PICKERS + "~5", "order-2005", 2, "SW1A 1", Channel.DELIVERY)),
+          List.of(new PoolReset.Claim(PICKERS + "~6", "order-2006", 1, null, null)),
+          List.of(new PoolReset.Claim(PICKERS + "~4", "order-2004", 1, null, Channel.PICKUP))));
+
   private record Row(String type, JsonObject payload) {
   }
 
@@ -136,9 +144,17 @@ class StoredFormTest {
   }
 
   @Test
+  void storedV4RowsDecodeToTheirEvents() {
+    List<PoolEvent> decoded = rows("fixtures/events-v4.jsonl").stream()
+        .map(row -> StoredForm.decode(row.type(), row.payload().encode()))
+        .toList();
+    assertEquals(FIXTURE_V4_EVENTS, decoded);
+  }
+
+  @Test
   void theFixturesHoldARowOfEveryStoredType() {
     Set<String> fixtureTypes = Stream.of("fixtures/events-v1.jsonl", "fixtures/events-v2.jsonl",
-            "fixtures/events-v3.jsonl")
+            "fixtures/events-v3.jsonl", "fixtures/events-v4.jsonl")
         .flatMap(path -> rows(path).stream())
         .map(Row::type).collect(Collectors.toSet());
     assertEquals(Set.copyOf(StoredForm.eventTypes()), fixtureTypes);
@@ -165,6 +181,12 @@ class StoredFormTest {
       NewEvent encoded = StoredForm.encode(FIXTURE_V3_EVENTS.get(i));
       assertEquals(v3.get(i).type(), encoded.type());
       assertEquals(v3.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
+    }
+    List<Row> v4 = rows("fixtures/events-v4.jsonl");
+    for (int i = 0; i < v4.size(); i++) {
+      NewEvent encoded = StoredForm.encode(FIXTURE_V4_EVENTS.get(i));
+      assertEquals(v4.get(i).type(), encoded.type());
+      assertEquals(v4.get(i).payload(), new JsonObject(encoded.payload()), encoded.type());
     }
   }
 
@@ -215,7 +237,14 @@ class StoredFormTest {
         new HoldConfirmed("p~5", "o5", 5, "A", Channel.PICKUP),
         new HoldConfirmed("p~6", "o6", 1, null, null),
         new HoldCancelled("p~7", 2, "A"),
-        new HoldExpired("p~8", 3, null, AT));
+        new HoldExpired("p~8", 3, null, AT),
+        new PoolReset(AT.plusNanos(123_456_789), 0, "r\u00e9gion \"ouest\" closed", 0, PoolStatus.CLOSED, List.of(),
+            List.of(), List.of()),
+        new PoolReset(AT, 42, "wrong capacity entered", 7, PoolStatus.OPEN,
+            List.of(new PoolReset.Claim("p~9", "o9", 2, "A", Channel.PICKUP),
+                new PoolReset.Claim("p~10", "o10", 1, null, null)),
+            List.of(new PoolReset.Claim("p~3", "o3", 3, "A", null)),
+            List.of(new PoolReset.Claim("p~11", "o11", 1, null, Channel.DELIVERY))));
   }
 
   @ParameterizedTest
@@ -253,7 +282,14 @@ class StoredFormTest {
       "capacity.reserved.v2 | {\"reservationId\":\"p~1\",\"orderId\":\"o\",\"units\":1,\"region\":null,"
           + "\"channel\":\"van\"}",
       "reservation.released.v2 | {\"reservationId\":\"p~1\",\"units\":1}",
-      "pool.closed.v1 | []"})
+      "pool.closed.v1 | []",
+      "pool.reset.v1 | {\"at\":\"2026-12-01T07:00:00Z\",\"asOfSeq\":1,\"reason\":\"r\",\"capacity\":1,"
+          + "\"status\":\"ajar\",\"voided\":[],\"restored\":[],\"cancelledHolds\":[]}",
+      "pool.reset.v1 | {\"at\":\"2026-12-01T07:00:00Z\",\"asOfSeq\":1,\"reason\":\"r\",\"capacity\":1,"
+          + "\"status\":\"open\",\"voided\":{},\"restored\":[],\"cancelledHolds\":[]}",
+      "pool.reset.v1 | {\"at\":\"2026-12-01T07:00:00Z\",\"asOfSeq\":1,\"reason\":\"r\",\"capacity\":1,"
+          + "\"status\":\"open\",\"voided\":[{\"id\":\"p~1\",\"orderId\":\"o\",\"units\":1}],"
+          + "\"restored\":[],\"cancelledHolds\":[]}"})
   void aDamagedRowFailsInsteadOfReplayingAsADifferentFact(String type, String payload) {
     assertThrows(IllegalStateException.class, () -> StoredForm.decode(type, payload));
   }

@@ -61,6 +61,16 @@ public final class JournalReplay {
       String day = LocalDate.ofInstant(defined.slot().start(), ZoneOffset.UTC).toString();
       Map<String, String> counted = new HashMap<>();
       for (PoolEvent event : pool.getValue()) {
+        if (event instanceof PoolEvent.PoolReset reset) {
+          // voided reservations count as released, restored ones as reserved again, cancelled holds as cancelled
+          reset.voided().stream().filter(claim -> region.equals(counted.get(claim.id())))
+              .forEach(claim -> add(days.computeIfAbsent(day, d -> new long[9]), 2, claim.units()));
+          reset.restored().stream().filter(claim -> region.equals(counted.get(claim.id())))
+              .forEach(claim -> add(days.computeIfAbsent(day, d -> new long[9]), 0, claim.units()));
+          reset.cancelledHolds().stream().filter(claim -> region.equals(counted.get(claim.id())))
+              .forEach(claim -> days.computeIfAbsent(day, d -> new long[9])[8]++);
+          continue;
+        }
         String where = switch (event) {
           case PoolEvent.CapacityReserved reserved -> counted(counted, reserved.reservationId(), reserved.region(),
               defined);
