@@ -7,12 +7,16 @@ import io.tally.audit.EventMigration;
 import io.tally.config.ConfigLoader;
 import io.tally.config.TallyConfig;
 import io.tally.journal.Migrations;
+import io.tally.replay.Replay;
+import io.tally.replay.RequestLog;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,13 +29,14 @@ import org.slf4j.LoggerFactory;
  * The commands of {@code tally.jar}: {@code node} (the default) runs a {@link Node}; {@code postgres} serves only
  * the embedded PostgreSQL, a shared journal for a cluster of nodes on one machine; {@code audit} checks the journal
  * against the invariants and, given the acknowledgements clients collected, that none of them was lost;
- * {@code migrate-events} copies the journal into a new schema with every event in its current version.
+ * {@code migrate-events} copies the journal into a new schema with every event in its current version; {@code replay}
+ * sends a request log from a system of record to a deployment ({@link Replay}).
  */
 public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
   private static final String USAGE = "usage: java -jar tally.jar [node|postgres|audit [--acknowledged FILE|DIR]..."
-      + "|migrate-events --to SCHEMA]";
+      + "|migrate-events --to SCHEMA|replay --url URL [--speed N] [--retry-for SECONDS] FILE]";
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private Main() {
@@ -68,6 +73,7 @@ public final class Main {
           }
           System.exit(migrateEvents(config, args[2]) ? 0 : 1);
         }
+        case "replay" -> System.exit(replay(config, List.of(args).subList(1, args.length)));
         default -> usage();
       }
     } catch (Exception e) {
@@ -97,6 +103,60 @@ public final class Main {
       return null;
     } finally {
       bootstrap.close();
+    }
+  }
+
+  /**
+   * Replays a request log against the deployment at {@code --url}, with the configured admin token; the report goes
+   * to standard output as JSON, progress to standard error. Exits 0 when every request was answered (refusals
+   * included), 1 when the replay stopped, 2 when the arguments or the log are wrong and nothing was sent.
+   */
+  private static int replay(TallyConfig config, List<String> args) {
+    URI target = null;
+    double speed = 0;
+    Duration retryFor = Duration.ofSeconds(30);
+    Path file = null;
+    try {
+      for (int i = 0; i < args.size(); i++) {
+        switch (args.get(i)) {
+          case "--url" -> target = URI.create(args.get(++i));
+          case "--speed" -> speed = Double.parseDouble(args.get(++i));
+          case "--retry-for" -> retryFor = Duration.ofSeconds(Long.parseLong(args.get(++i)));
+          default -> {
+            if (file != null || args.get(i).startsWith("--")) {
+              throw new IllegalArgumentException("unexpected argument " + args.get(i));
+            }
+            file = Path.of(args.get(i));
+          }
+        }
+      }
+    } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+      System.err.println("replay: " + (e instanceof IndexOutOfBoundsException ? "an option needs a value"
+          : e.getMessage()));
+      target = null;
+    }
+    if (target == null || file == null || target.getHost() == null || speed < 0 || retryFor.isNegative()
+        || !List.of("http", "https").contains(String.valueOf(target.getScheme()))) {
+      System.err.println("replay needs --url http://HOST:PORT (or https), a request log FILE, and optionally"
+          + " --speed N (0, the default: as fast as answered) and --retry-for SECONDS (30)");
+      System.err.println(USAGE);
+      return 2;
+    }
+    List<RequestLog.Entry> entries;
+    try {
+      entries = RequestLog.read(file);
+    } catch (RequestLog.Unreadable | java.io.UncheckedIOException e) {
+      System.err.println("replay: nothing was sent: " + e.getMessage());
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      Replay.Report report = Replay.run(vertx, new Replay.Options(target, config.admin().token(), speed, retryFor,
+          System.err), entries);
+      System.out.println(report.toJson().encode());
+      return report.finished() ? 0 : 1;
+    } finally {
+      vertx.close().await();
     }
   }
 
@@ -132,7 +192,8 @@ public final class Main {
     try {
       Audit.Report report = Audit.run(pool, acknowledged).await();
       System.out.printf("Audited %d events of %d pools, %d baskets, %d acknowledgements: %s%n", report.events(),
-          report.pools(), report.baskets(), report.acknowledged(), report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
+          report.pools(), report.baskets(), report.acknowledged(),
+          report.passed() ? "PASS" : "FAIL, " + report.problems().size() + " problems");
       report.problems().forEach(problem -> System.out.println("  " + problem));
       System.out.println(report.toJson().encode());
       return report.passed();

@@ -81,6 +81,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void theReplayIsAClientOfADeploymentsHttpApi() {
+    noClasses().that().resideInAPackage("io.tally.replay..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.tally.shard..", "io.tally.web..", "io.tally.journal..",
+            "io.tally.query..", "io.tally.audit..", "io.vertx.sqlclient..")
+        .check(main);
+  }
+
+  @Test
   void theAuditReadsTheJournalThroughItsApi() {
     noClasses().that().resideInAPackage("io.tally.audit..")
         .should().dependOnClassesThat().resideInAnyPackage("io.tally.shard..", "io.tally.web..")
@@ -92,8 +100,8 @@ class ArchitectureTest {
   @Test
   void onlyTheWebSpeaksHttp() {
     // ClientAuth is TLS's "must the peer present a certificate", which Vert.x keeps in its http package; the event
-    // bus's mutual TLS needs it too
-    noClasses().that().resideOutsideOfPackages("io.tally.web..")
+    // bus's mutual TLS needs it too. The replay is the one HTTP client: it talks to a deployment as an operator would
+    noClasses().that().resideOutsideOfPackages("io.tally.web..", "io.tally.replay..")
         .should().dependOnClassesThat(resideInAnyPackage("io.vertx.core.http..", "io.vertx.ext.web..")
             .and(not(type(io.vertx.core.http.ClientAuth.class))))
         .check(main);
