@@ -11,8 +11,8 @@ public final class Addresses {
 
   /**
    * Public: {@code PoolChanged} after every commit, {@code {"poolId","seq","remaining","available","status",
-   * "committedAtMs"}}; the last, the owner's wall clock when it published, was added later, so readers must not
-   * require it.
+   * "committedAtMs","capacity","reserved","held"}}; the last four (the owner's wall clock when it published, and
+   * the pool's numbers) were added later, so readers must not require them.
    */
   public static final String POOL_CHANGED = "tally.pool.changed";
 
@@ -27,6 +27,9 @@ public final class Addresses {
 
   /** Node-local: a pool's availability as this node's index now sees it, after every change, for WebSockets. */
   public static final String AVAILABILITY_CHANGED_LOCAL = "tally.availability.changed.local";
+
+  /** Node-local: every pool of a region and days with its numbers, for the operator console. */
+  public static final String CONSOLE_BOARD_LOCAL = "tally.console.board.local";
 
   /** Internal: reads from the journal (a pool's history, a pool as it was, the event feed) by query verticles. */
   public static final String JOURNAL_READ = "tally.journal.read";

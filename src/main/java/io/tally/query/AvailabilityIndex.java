@@ -32,9 +32,13 @@ final class AvailabilityIndex {
     long seq;
     long remaining;
     boolean open;
+    /** The pool's numbers, for the operator console; the storefront sees only {@link #available}. */
+    int capacity;
+    long reserved;
+    long held;
 
-    Slot(String poolId, Instant start, Instant end, List<String> regions, Instant cutoff, long seq, long remaining,
-        boolean open) {
+    Slot(String poolId, Instant start, Instant end, List<String> regions, Instant cutoff, long seq, int capacity,
+        long reserved, long held, boolean open) {
       this.poolId = poolId;
       this.cutoff = cutoff;
       this.start = start;
@@ -42,7 +46,10 @@ final class AvailabilityIndex {
       this.day = LocalDate.ofInstant(start, ZoneOffset.UTC);
       this.regions = List.copyOf(regions);
       this.seq = seq;
-      this.remaining = remaining;
+      this.capacity = capacity;
+      this.reserved = reserved;
+      this.held = held;
+      this.remaining = Math.max(0, capacity - reserved - held);
       this.open = open;
     }
 
@@ -95,13 +102,31 @@ final class AvailabilityIndex {
       }
       return row;
     }
-    return update(known, row.seq, row.remaining, row.open);
+    Slot updated = update(known, row.seq, row.remaining, row.open);
+    if (updated != null) {
+      numbers(updated, row.capacity, row.reserved, row.held);
+    }
+    return updated;
   }
 
-  /** Applies a change to a known pool; returns the slot if it was newer, null if older or the pool is unknown. */
-  Slot change(String poolId, long seq, long remaining, boolean open) {
+  /**
+   * Applies a change to a known pool; returns the slot if it was newer, null if older or the pool is unknown.
+   * {@code numbers} is the pool's capacity, reserved and held units, or null when the change does not carry them
+   * (an owner of a release before they were published): the next catch-up brings them.
+   */
+  Slot change(String poolId, long seq, long remaining, boolean open, long[] numbers) {
     Slot known = pools.get(poolId);
-    return known == null ? null : update(known, seq, remaining, open);
+    Slot updated = known == null ? null : update(known, seq, remaining, open);
+    if (updated != null && numbers != null) {
+      numbers(updated, (int) numbers[0], numbers[1], numbers[2]);
+    }
+    return updated;
+  }
+
+  private static void numbers(Slot slot, int capacity, long reserved, long held) {
+    slot.capacity = capacity;
+    slot.reserved = reserved;
+    slot.held = held;
   }
 
   boolean knows(String poolId) {
@@ -122,6 +147,18 @@ final class AvailabilityIndex {
   List<Slot> cutOff(Instant after, Instant upTo) {
     List<Slot> slots = new ArrayList<>();
     byCutoff.subMap(after, false, upTo, true).values().forEach(slots::addAll);
+    return slots;
+  }
+
+  /** Every pool serving {@code region} whose day is in {@code [from, to)}, offered or not, by start time. */
+  List<Slot> board(String region, LocalDate from, LocalDate to) {
+    NavigableMap<LocalDate, Map<String, Slot>> days = byRegion.get(region);
+    if (days == null) {
+      return List.of();
+    }
+    List<Slot> slots = new ArrayList<>();
+    days.subMap(from, true, to, false).values().forEach(day -> slots.addAll(day.values()));
+    slots.sort(BY_START);
     return slots;
   }
 

@@ -97,7 +97,8 @@ public final class AvailabilityVerticle extends VerticleBase {
           vertx.eventBus().<JsonObject>consumer(Addresses.POOL_CHANGED, this::changed).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.AVAILABILITY_QUERY, this::publicQuery).completion(),
           vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_LOCAL, this::localQuery).completion(),
-          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_HTTP, this::httpQuery).completion());
+          vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_HTTP, this::httpQuery).completion(),
+          vertx.eventBus().<JsonObject>localConsumer(Addresses.CONSOLE_BOARD_LOCAL, this::board).completion());
     });
   }
 
@@ -180,8 +181,13 @@ public final class AvailabilityVerticle extends VerticleBase {
       catchUp();
       return;
     }
+    Integer capacity = change.getInteger("capacity");
+    Long reserved = change.getLong("reserved");
+    Long held = change.getLong("held");
+    long[] numbers = capacity == null || reserved == null || held == null ? null
+        : new long[] {capacity, reserved, held};
     Slot updated = index.change(poolId, seq, change.getLong("remaining", 0L),
-        "open".equals(change.getString("status")));
+        "open".equals(change.getString("status")), numbers);
     long committedAt = change.getLong("committedAtMs", 0L);
     if (committedAt > 0) {
       // the owner's wall clock against this node's: on one host exact, across hosts as good as their clock sync
@@ -220,11 +226,11 @@ public final class AvailabilityVerticle extends VerticleBase {
     List<Slot> changed = new ArrayList<>();
     for (Row row : rows) {
       List<String> regions = List.of(row.getArrayOfStrings("regions"));
-      long remaining = Math.max(0, row.getInteger("capacity") - row.getLong("reserved") - row.getLong("held"));
       OffsetDateTime cutoff = row.getOffsetDateTime("cutoff");
       Slot slot = index.put(new Slot(row.getString("pool_id"), row.getOffsetDateTime("slot_start").toInstant(),
           row.getOffsetDateTime("slot_end").toInstant(), regions, cutoff == null ? null : cutoff.toInstant(),
-          row.getLong("seq"), remaining, "open".equals(row.getString("status"))));
+          row.getLong("seq"), row.getInteger("capacity"), row.getLong("reserved"), row.getLong("held"),
+          "open".equals(row.getString("status"))));
       if (slot != null) {
         changed.add(slot);
       }
@@ -261,6 +267,39 @@ public final class AvailabilityVerticle extends VerticleBase {
         .put("seq", slot.seq)
         .put("remaining", slot.remaining)
         .put("open", slot.offered(clock.instant()))
-        .put("cutOff", cutOff), local);
+        .put("cutOff", cutOff)
+        .put("capacity", slot.capacity)
+        .put("reserved", slot.reserved)
+        .put("held", slot.held)
+        .put("status", slot.open ? "open" : "closed")
+        .put("pastCutoff", slot.cutoff != null && !clock.instant().isBefore(slot.cutoff)), local);
+  }
+
+  /**
+   * For the operator console: every pool of the region whose day is in {@code [from, to)}, offered or not, with its
+   * numbers (which the storefront's answers never carry).
+   */
+  private void board(Message<JsonObject> message) {
+    AvailabilityRequest request;
+    try {
+      request = AvailabilityRequest.fromJson(message.body());
+    } catch (Refusal refusal) {
+      message.reply(Reply.refused(refusal));
+      return;
+    }
+    Instant now = clock.instant();
+    JsonArray slots = new JsonArray();
+    for (Slot slot : index.board(request.region(), request.from(), request.to())) {
+      JsonObject item = new JsonObject().put("poolId", slot.poolId).put("start", slot.start.toString())
+          .put("end", slot.end.toString()).put("capacity", slot.capacity).put("reserved", slot.reserved)
+          .put("held", slot.held).put("status", slot.open ? "open" : "closed")
+          .put("pastCutoff", slot.cutoff != null && !now.isBefore(slot.cutoff)).put("seq", slot.seq);
+      if (slot.cutoff != null) {
+        item.put("cutoff", slot.cutoff.toString());
+      }
+      slots.add(item);
+    }
+    message.reply(Reply.ok(new JsonObject().put("region", request.region()).put("from", request.from().toString())
+        .put("to", request.to().toString()).put("slots", slots)));
   }
 }

@@ -170,7 +170,10 @@ final class ShardHost {
         .put("remaining", pool.remaining())
         .put("available", pool.status() == PoolStatus.OPEN && pool.remaining() > 0)
         .put("status", pool.status().wireName())
-        .put("committedAtMs", System.currentTimeMillis()));
+        .put("committedAtMs", System.currentTimeMillis())
+        .put("capacity", pool.capacity())
+        .put("reserved", pool.reserved())
+        .put("held", pool.held()));
   }
 
   private void forget(PoolEntity entity) {

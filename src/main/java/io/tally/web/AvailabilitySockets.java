@@ -117,7 +117,8 @@ final class AvailabilitySockets {
     return query;
   }
 
-  private static void refuse(RoutingContext ctx, Refusal refusal) {
+  /** Refuses a WebSocket request before its upgrade, with the JSON error body every refusal has. */
+  static void refuse(RoutingContext ctx, Refusal refusal) {
     ctx.response().setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(refusal.toJson().toBuffer());
   }

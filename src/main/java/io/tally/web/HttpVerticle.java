@@ -53,6 +53,7 @@ public final class HttpVerticle extends VerticleBase {
   private final DeliveryOptions reads;
   private final AdminAccess admin;
   private AvailabilitySockets sockets;
+  private ConsoleSockets consoles;
   private HttpServer server;
 
   /**
@@ -77,12 +78,14 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     sockets = new AvailabilitySockets(vertx, query, meters);
+    consoles = new ConsoleSockets(vertx, query, admin, meters);
     HttpServerOptions options = new HttpServerOptions();
     if (config.sendBufferBytes() > 0) {
       options.setSendBufferSize(config.sendBufferBytes());
     }
     server = vertx.createHttpServer(options).connectionHandler(this::bound);
-    return Future.join(sockets.start(), server.requestHandler(router()).listen(config.port(), config.host()));
+    return Future.join(sockets.start(), consoles.start(),
+        server.requestHandler(router()).listen(config.port(), config.host()));
   }
 
   /** Closes a connection beyond {@code http.maxConnections} as soon as it is accepted. */
@@ -115,6 +118,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // the WebSocket route comes before the body handler: an upgrade request's body must stay unread
     router.get("/ws/availability").handler(sockets::open);
+    router.get("/ws/console").handler(consoles::open); // an admin socket: its first message is the token
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
 
     // storefront routes: open to every client
@@ -136,6 +140,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/pools/:poolId").handler(admin).handler(this::getPool);
     router.patch("/pools/:poolId").handler(admin).handler(ctx -> command(ctx, "change", withPool(ctx, body(ctx))));
     router.get("/pools/:poolId/events").handler(admin).handler(this::history);
+    router.get("/console/board").handler(admin).handler(ctx -> ask(ctx, Addresses.CONSOLE_BOARD_LOCAL,
+        new JsonObject().put("region", ctx.queryParams().get("region")).put("from", ctx.queryParams().get("from"))
+            .put("to", ctx.queryParams().get("to"))));
     router.post("/pools/:poolId/reset").handler(admin).handler(ctx -> command(ctx, "reset",
         withPool(ctx, body(ctx)).put("dryRun", dryRun(ctx))));
     router.get("/events").handler(admin).handler(this::feed);

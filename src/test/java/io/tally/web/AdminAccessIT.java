@@ -59,7 +59,10 @@ class AdminAccessIT {
         new Request(HttpMethod.GET, "/projections", null),
         new Request(HttpMethod.POST, "/projections/demand/rebuild", null),
         new Request(HttpMethod.GET, "/cluster", null),
-        new Request(HttpMethod.GET, "/metrics", null));
+        new Request(HttpMethod.GET, "/metrics", null),
+        new Request(HttpMethod.POST, "/pools/" + POOL + "/reset?dryRun=true", new JsonObject()
+            .put("at", java.time.Instant.now().toString()).put("reason", "admin only").encode()),
+        new Request(HttpMethod.GET, "/console/board?region=SW1A&from=2026-12-01&to=2026-12-08", null));
   }
 
   private record Request(HttpMethod method, String path, String body) {
