@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,11 @@ public final class HttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
   private static final int DEFAULT_PAGE = 100;
+  /** Where the console's files are in the jar. */
+  private static final String CONSOLE_ROOT = "io/tally/web/console";
+  /** The console loads nothing from anywhere but this node, and is never framed. */
+  private static final String CONSOLE_POLICY = "default-src 'self'; connect-src 'self'; img-src 'self' data:;"
+      + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
   private static final int MAX_PAGE = 1_000;
 
   private final HttpConfig config;
@@ -143,6 +149,19 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/console/board").handler(admin).handler(ctx -> ask(ctx, Addresses.CONSOLE_BOARD_LOCAL,
         new JsonObject().put("region", ctx.queryParams().get("region")).put("from", ctx.queryParams().get("from"))
             .put("to", ctx.queryParams().get("to"))));
+    // the console's page and scripts: static and not secret, every number behind them needs the admin token
+    router.get("/console").handler(ctx -> {
+      if (ctx.request().path().equals("/console")) {
+        ctx.redirect("/console/"); // the page's relative links need the slash
+      } else {
+        ctx.next();
+      }
+    });
+    router.get("/console/*").handler(ctx -> {
+      ctx.response().putHeader("Content-Security-Policy", CONSOLE_POLICY).putHeader("X-Content-Type-Options",
+          "nosniff");
+      ctx.next();
+    }).handler(StaticHandler.create(CONSOLE_ROOT).setCachingEnabled(false));
     router.post("/pools/:poolId/reset").handler(admin).handler(ctx -> command(ctx, "reset",
         withPool(ctx, body(ctx)).put("dryRun", dryRun(ctx))));
     router.get("/events").handler(admin).handler(this::feed);
