@@ -72,6 +72,16 @@ try {
   check(await page.locator('.chip[aria-label*="past its cut-off"]').count() === 1, 'and no other pool is');
   await page.screenshot({ path: shots + '/board.png', fullPage: true });
 
+  // the cluster panel: this node, its roles and every shard, ready, and the minute's numbers once it has some
+  await page.waitForSelector('#cluster-summary[data-ready="true"]');
+  const node = page.locator('#cluster tbody tr').first();
+  check((await node.locator('[data-field="owns"]').textContent()) === '128', 'the node owns all 128 shards');
+  check((await node.locator('[data-field="roles"]').textContent()) === 'aggregate, query, web', 'with every role');
+  await page.waitForFunction(() => document.querySelector('#cluster tbody [data-field="p99"]')?.textContent !== '–',
+    null, { timeout: 20000 });
+  const p99 = Number(await node.locator('[data-field="p99"]').textContent());
+  check(p99 > 0, `the reserve p99 of the last minute is shown (${p99} ms)`);
+
   // a reservation over HTTP reaches the board without a reload
   await page.evaluate(() => { window.notReloaded = true; });
   const before = Date.now();

@@ -86,6 +86,7 @@ public final class Node {
   private final List<HttpVerticle> httpServers = new CopyOnWriteArrayList<>();
   private ManagementVerticle management;
   private Liveness liveness;
+  private NodeStats stats;
   private ShardManager shards;
 
   private Node(TallyConfig config, EmbeddedDatabase embedded, Vertx vertx, Membership membership, Clock clock,
@@ -203,6 +204,10 @@ public final class Node {
           .compose(endpoint -> Liveness.start(vertx, pool, config.health(), eventLoops(config), meters))
           .compose(live -> {
             liveness = live;
+            return NodeStats.start(vertx, config.nodeId(), meters);
+          })
+          .compose(numbers -> {
+            stats = numbers;
             return deployManagement();
           })
           .compose(managed -> shards.start())
@@ -334,6 +339,9 @@ public final class Node {
         .onComplete(v -> log.info("Node {} stopped serving HTTP", config.nodeId()))
         .compose(v -> bounded("stop the read side", undeploy(backDeployments), STEP_LIMIT))
         .compose(v -> {
+          if (stats != null) {
+            stats.stop(vertx);
+          }
           if (liveness != null) {
             liveness.stop();
           }

@@ -38,6 +38,7 @@ public final class Addresses {
   public static final String PROJECTIONS = "tally.projections";
 
   private static final String NODE_PREFIX = "tally.node.";
+  private static final String STATS_PREFIX = "tally.stats.";
 
   private Addresses() {
   }
@@ -51,12 +52,19 @@ public final class Addresses {
     return NODE_PREFIX + name + "." + incarnation;
   }
 
+  /** Internal: a node's key numbers over the last minute, for the operator console's cluster panel. */
+  public static String stats(String nodeName) {
+    return STATS_PREFIX + nodeName;
+  }
+
   /**
    * Whether {@code address} is one only Tally nodes may send to, that other processes on the cluster's event bus
-   * could reach: the node addresses, journal reads and the projections (whose rebuild and pause are admin actions).
+   * could reach: the node addresses, journal reads, the projections (whose rebuild and pause are admin actions) and
+   * the nodes' numbers.
    * The node-local addresses cannot be reached from another process at all.
    */
   public static boolean internal(String address) {
-    return address.startsWith(NODE_PREFIX) || address.equals(JOURNAL_READ) || address.equals(PROJECTIONS);
+    return address.startsWith(NODE_PREFIX) || address.equals(JOURNAL_READ) || address.equals(PROJECTIONS)
+        || address.startsWith(STATS_PREFIX);
   }
 }

@@ -17,11 +17,13 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -149,6 +151,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/console/board").handler(admin).handler(ctx -> ask(ctx, Addresses.CONSOLE_BOARD_LOCAL,
         new JsonObject().put("region", ctx.queryParams().get("region")).put("from", ctx.queryParams().get("from"))
             .put("to", ctx.queryParams().get("to"))));
+    router.get("/console/cluster").handler(admin).handler(this::consoleCluster);
     // the console's page and scripts: static and not secret, every number behind them needs the admin token
     router.get("/console").handler(ctx -> {
       if (ctx.request().path().equals("/console")) {
@@ -262,6 +265,23 @@ public final class HttpVerticle extends VerticleBase {
         .otherwise(Reply.refused(Refusal.unavailable(
             "this node has no availability index; send the query to a query node")))
         .onSuccess(reply -> respond(ctx, reply));
+  }
+
+  /**
+   * {@code GET /cluster} with each member's numbers of the last minute ({@code stats}, null for a member that did
+   * not answer within a second), for the console's cluster panel.
+   */
+  private void consoleCluster(RoutingContext ctx) {
+    JsonObject view = cluster.get();
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(1_000);
+    List<Future<Object>> asked = new ArrayList<>();
+    for (Object item : view.getJsonArray("members", new JsonArray())) {
+      JsonObject member = (JsonObject) item;
+      asked.add(vertx.eventBus().<JsonObject>request(Addresses.stats(member.getString("nodeId")), null, quick)
+          .<Object>map(reply -> member.put("stats", reply.body()))
+          .otherwise(failure -> member.putNull("stats")));
+    }
+    Future.join(asked).onComplete(done -> respond(ctx, Reply.ok(view)));
   }
 
   /** Asks a read-side verticle and answers with its reply; a read side that does not answer is a 503. */

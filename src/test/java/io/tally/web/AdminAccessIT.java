@@ -62,7 +62,8 @@ class AdminAccessIT {
         new Request(HttpMethod.GET, "/metrics", null),
         new Request(HttpMethod.POST, "/pools/" + POOL + "/reset?dryRun=true", new JsonObject()
             .put("at", java.time.Instant.now().toString()).put("reason", "admin only").encode()),
-        new Request(HttpMethod.GET, "/console/board?region=SW1A&from=2026-12-01&to=2026-12-08", null));
+        new Request(HttpMethod.GET, "/console/board?region=SW1A&from=2026-12-01&to=2026-12-08", null),
+        new Request(HttpMethod.GET, "/console/cluster", null));
   }
 
   private record Request(HttpMethod method, String path, String body) {

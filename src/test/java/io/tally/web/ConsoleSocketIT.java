@@ -133,6 +133,25 @@ class ConsoleSocketIT {
   }
 
   @Test
+  void theClusterViewGivesEachMemberItsNumbersOfTheLastMinute() {
+    http.post("/pools", Pools.definition("stats-a", 10, "2026-12-08T10:00:00Z", "2026-12-08T12:00:00Z", "STATS"));
+    assertEquals(201, http.post("/pools/stats-a/reservations", Pools.order("o1", 1)).status());
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      JsonObject stats = http.get("/console/cluster").body().getJsonArray("members").getJsonObject(0)
+          .getJsonObject("stats");
+      return stats.getValue("reserveP99Ms") != null && stats.getDouble("commitsPerSecond") > 0;
+    });
+    JsonObject view = http.get("/console/cluster").body();
+    assertEquals(true, view.getBoolean("ready"));
+    JsonObject member = view.getJsonArray("members").getJsonObject(0);
+    assertEquals(128, member.getInteger("owns"));
+    JsonObject stats = member.getJsonObject("stats");
+    assertTrue(stats.getDouble("reserveP99Ms") > 0, stats.encode());
+    assertTrue(stats.getLong("windowSeconds") > 0, stats.encode());
+    assertEquals(0, stats.getLong("projectionLagEvents"), stats.encode());
+  }
+
+  @Test
   void theStorefrontSocketStillShowsNoNumbers() {
     http.post("/pools", Pools.definition("shop-a", 1, "2026-12-08T10:00:00Z", "2026-12-08T12:00:00Z", "SHOP"));
     await().atMost(Duration.ofSeconds(10)).until(() -> http.post("/availability", new JsonObject()

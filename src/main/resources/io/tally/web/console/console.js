@@ -4,7 +4,8 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { token: sessionStorage.getItem('tally.token') || '', pools: new Map(), socket: null, selected: null,
-  history: [], request: null };
+  history: [], request: null, clusterTimer: null };
+const CLUSTER_EVERY_MS = 2000;
 
 function setStatus(text) { $('status').textContent = text; }
 
@@ -292,6 +293,44 @@ async function reset(dryRun) {
   $('reset-confirm').hidden = !dryRun || !r.changed;
 }
 
+/** The members, their state and shards, and each one's numbers of the last minute; refreshed every two seconds. */
+async function refreshCluster() {
+  const answer = await call('GET', '/console/cluster');
+  if (answer.status !== 200) {
+    $('cluster-summary').textContent = 'The cluster could not be read: ' + answer.status + ' '
+      + (answer.body.error || '');
+    return;
+  }
+  const view = answer.body;
+  $('cluster-summary').textContent = (view.ready ? 'Ready' : 'Not ready') + ': ' + view.members.length
+    + ' members, ' + view.shardCount + ' shards' + (view.unreachable.length ? ', unreachable: '
+    + view.unreachable.join(', ') : '') + '. Numbers are over the last minute.';
+  $('cluster-summary').dataset.ready = String(view.ready);
+  const body = $('cluster').tBodies[0];
+  body.replaceChildren();
+  const shown = (value) => value === null || value === undefined ? '–' : String(value);
+  for (const member of view.members) {
+    const row = body.insertRow();
+    row.dataset.node = member.nodeId;
+    const stats = member.stats || {};
+    const cells = [member.nodeId + (member.nodeId === view.self ? ' (this node)' : ''), member.roles.join(', '),
+      member.state, member.owns, member.shards, shown(stats.reserveP99Ms), shown(stats.commitsPerSecond),
+      shown(stats.appendsPerSecond), shown(stats.projectionLagEvents)];
+    const fields = ['node', 'roles', 'state', 'owns', 'shards', 'p99', 'commits', 'appends', 'lag'];
+    cells.forEach((value, i) => {
+      const cell = row.insertCell();
+      cell.textContent = String(value);
+      cell.dataset.field = fields[i];
+    });
+  }
+}
+
+function watchCluster() {
+  clearInterval(state.clusterTimer);
+  refreshCluster();
+  state.clusterTimer = setInterval(() => { if (!document.hidden) refreshCluster(); }, CLUSTER_EVERY_MS);
+}
+
 function start() {
   $('token').value = state.token;
   $('from').value = new Date().toISOString().slice(0, 10);
@@ -301,6 +340,7 @@ function start() {
     sessionStorage.setItem('tally.token', state.token);
     state.request = { region: $('region').value.trim(), from: $('from').value, days: Number($('days').value) };
     connect();
+    watchCluster();
   });
   $('moment').addEventListener('input', showMoment);
   $('capacity-form').addEventListener('submit', (e) => {
