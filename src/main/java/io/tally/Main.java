@@ -149,15 +149,10 @@ public final class Main {
       System.err.println("replay: nothing was sent: " + e.getMessage());
       return 2;
     }
-    Vertx vertx = Vertx.vertx();
-    try {
-      Replay.Report report = Replay.run(vertx, new Replay.Options(target, config.admin().token(), speed, retryFor,
-          System.err), entries);
-      System.out.println(report.toJson().encode());
-      return report.finished() ? 0 : 1;
-    } finally {
-      vertx.close().await();
-    }
+    Replay.Report report = Replay.run(new Replay.Options(target, config.admin().token(), speed, retryFor,
+        System.err), entries);
+    System.out.println(report.toJson().encode());
+    return report.finished() ? 0 : 1;
   }
 
   private static void usage() {

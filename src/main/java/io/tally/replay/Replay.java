@@ -6,19 +6,16 @@ import io.tally.pool.Pool;
 import io.tally.pool.PoolDecider;
 import io.tally.pool.PoolEvent;
 import io.tally.replay.RequestLog.Entry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,8 +110,11 @@ public final class Replay {
     }
   }
 
-  private final Vertx vertx;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
   private final Options options;
+  /** The JDK's client: a command-line tool that sends one request at a time has no use for an event loop. */
   private final HttpClient http;
   private final Map<String, Known> pools = new HashMap<>();
   private final Map<String, Integer> refusedBy = new TreeMap<>();
@@ -124,22 +124,16 @@ public final class Replay {
   private int refused;
   private int reads;
 
-  private Replay(Vertx vertx, Options options) {
-    this.vertx = vertx;
+  private Replay(Options options, HttpClient http) {
     this.options = options;
-    URI target = options.target();
-    boolean tls = "https".equals(target.getScheme());
-    this.http = vertx.createHttpClient(new HttpClientOptions().setSsl(tls).setDefaultHost(target.getHost())
-        .setDefaultPort(target.getPort() > 0 ? target.getPort() : tls ? 443 : 80).setKeepAlive(true));
+    this.http = http;
   }
 
   /** Replays {@code entries} against the deployment; blocks until done, so never call it on an event loop. */
-  public static Report run(Vertx vertx, Options options, List<Entry> entries) {
-    Replay replay = new Replay(vertx, options);
-    try {
-      return replay.all(entries);
-    } finally {
-      replay.http.close().await();
+  public static Report run(Options options, List<Entry> entries) {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(CONNECT_TIMEOUT).build()) {
+      return new Replay(options, http).all(entries);
     }
   }
 
@@ -176,7 +170,7 @@ public final class Replay {
     long due = start + (long) (entry.offsetMs() * 1_000_000 / options.speed());
     long waitMs = (due - System.nanoTime()) / 1_000_000;
     if (waitMs > 0) {
-      vertx.timer(waitMs).await();
+      pause(waitMs);
     }
   }
 
@@ -316,36 +310,49 @@ public final class Replay {
         last = "503 " + answer.error();
       } catch (Stopped stopped) {
         throw stopped;
-      } catch (Exception e) { // await() rethrows the connection's failure as it is, checked exceptions included
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Stopped("interrupted");
+      } catch (IOException | RuntimeException e) { // no connection, a reset, a timeout
         last = e.getMessage() == null ? e.toString() : e.getMessage();
       }
       if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
         throw new Stopped(method + " " + path + " could not be delivered within " + options.retryFor().toSeconds()
             + " s (" + last + "); running the replay again carries on from here");
       }
-      vertx.timer(backoffMs).await();
+      pause(backoffMs);
       backoffMs = Math.min(1_000, backoffMs * 2);
     }
   }
 
-  private Answer attempt(String method, String path, JsonObject body) {
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setURI(path)
-        .setTimeout(10_000);
-    options.token().ifPresent(token -> request.putHeader("Authorization", "Bearer " + token));
+  /** One request, answered or failed within {@link #REQUEST_TIMEOUT}. */
+  private Answer attempt(String method, String path, JsonObject body) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(options.target().resolve(path)).timeout(REQUEST_TIMEOUT)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body.encode()));
+    options.token().ifPresent(token -> request.header("Authorization", "Bearer " + token));
     if (body != null) {
-      request.putHeader("Content-Type", "application/json");
+      request.header("Content-Type", "application/json");
     }
-    Future<Answer> answer = http.request(request)
-        .compose(sent -> body == null ? sent.send() : sent.send(body.toBuffer()))
-        .compose(response -> response.body().map(bytes -> new Answer(response.statusCode(), json(bytes))));
-    return answer.await();
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(response.statusCode(), json(response.body()));
   }
 
-  private static JsonObject json(Buffer bytes) {
+  private static JsonObject json(String text) {
     try {
-      return bytes.length() == 0 ? new JsonObject() : new JsonObject(bytes);
+      return text.isEmpty() ? new JsonObject() : new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       return new JsonObject().put("error", "not_json");
+    }
+  }
+
+  /** Waits between sends: pacing to the log's timing, or backing off from a deployment that cannot answer. */
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Stopped("interrupted");
     }
   }
 

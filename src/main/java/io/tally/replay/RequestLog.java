@@ -92,8 +92,8 @@ public final class RequestLog {
     if (!(json.getValue("method") instanceof String method) || !METHODS.contains(method)) {
       throw new Unreadable(where + ": method must be one of " + METHODS);
     }
-    if (!(json.getValue("path") instanceof String path) || !path.startsWith("/")) {
-      throw new Unreadable(where + ": path must be a string that starts with /");
+    if (!(json.getValue("path") instanceof String path) || !path.startsWith("/") || !isUri(path)) {
+      throw new Unreadable(where + ": path must be a string that starts with / and is a valid URI path");
     }
     Object body = json.getValue("body");
     if (body != null && !(body instanceof JsonObject)) {
@@ -132,6 +132,15 @@ public final class RequestLog {
     }
     throw new Unreadable(where + ": " + method + " " + route + " is not a definition, reservation or release; a replay"
         + " applies only those (and skips reads)");
+  }
+
+  private static boolean isUri(String path) {
+    try {
+      java.net.URI.create(path);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static String decode(String segment) {

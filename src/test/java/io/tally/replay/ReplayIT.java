@@ -7,7 +7,6 @@ import io.tally.support.Http;
 import io.tally.support.JarCommand;
 import io.tally.support.TestDatabase;
 import io.tally.support.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -62,17 +61,14 @@ class ReplayIT {
       """;
 
   private TestNode node;
-  private Vertx vertx;
 
   @BeforeAll
   void start() throws Exception {
     node = TestNode.start();
-    vertx = Vertx.vertx();
   }
 
   @AfterAll
   void stop() {
-    vertx.close().await();
     node.close();
   }
 
@@ -153,7 +149,7 @@ class ReplayIT {
 
   private Replay.Report replay(Path log, ByteArrayOutputStream progress) {
     URI target = URI.create("http://127.0.0.1:" + node.port());
-    return Replay.run(vertx, new Replay.Options(target, Optional.of(Http.ADMIN_TOKEN), 0, Duration.ofSeconds(30),
+    return Replay.run(new Replay.Options(target, Optional.of(Http.ADMIN_TOKEN), 0, Duration.ofSeconds(30),
         new PrintStream(progress, true, StandardCharsets.UTF_8)), RequestLog.read(log));
   }
 

@@ -51,6 +51,7 @@ class RequestLogTest {
       "{\"offsetMs\":1.5,\"method\":\"GET\",\"path\":\"/\"}",
       "{\"offsetMs\":1,\"method\":\"FETCH\",\"path\":\"/\"}",
       "{\"offsetMs\":1,\"method\":\"GET\",\"path\":\"pools\"}",
+      "{\"offsetMs\":1,\"method\":\"GET\",\"path\":\"/pools/a b\"}",
       "{\"offsetMs\":1,\"method\":\"PATCH\",\"path\":\"/pools/p\",\"body\":{\"capacity\":3}}",
       "{\"offsetMs\":1,\"method\":\"POST\",\"path\":\"/pools/p/holds\",\"body\":{\"orderId\":\"o\"}}",
       "{\"offsetMs\":1,\"method\":\"POST\",\"path\":\"/pools/p/reservations\",\"body\":{\"units\":1}}",
