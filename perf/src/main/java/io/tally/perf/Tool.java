@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The small tools the perf scripts need around the Gatling simulations, none of which sends load to Tally:
+ * The small tools the perf scripts need around the Gatling simulations (only console-fanout sends requests to Tally):
  *
  * <pre>
  * java -jar perf/target/tally-perf.jar free-port [N]
@@ -19,6 +19,7 @@ import java.util.List;
  * java -jar perf/target/tally-perf.jar cpu --out FILE [--watch NAME=PID|NAME=pidfile:PATH]... -- COMMAND...
  * java -jar perf/target/tally-perf.jar bench-report --dir RUN_DIR --audit VERDICT
  * java -jar perf/target/tally-perf.jar cluster-report --dir RUN_DIR --audit VERDICT
+ * java -jar perf/target/tally-perf.jar console-fanout --url URL [--consoles N] [--changes N] [--rate N]
  * </pre>
  */
 public final class Tool {
@@ -37,6 +38,9 @@ public final class Tool {
                                            the numbers of a perf/bench.sh run, from its scenarios' summaries
         cluster-report --dir RUN_DIR --audit VERDICT
                                            the numbers of a perf/cluster.sh run, from its stages' summaries
+        console-fanout --url URL [--consoles 200] [--changes 1000] [--rate 50]
+                                           open N console sockets to a node, make changes, and print how long
+                                           each change took to reach every console (perf/console-fanout.sh)
       """;
 
   private Tool() {
@@ -58,6 +62,7 @@ public final class Tool {
         case "cpu" -> CpuOf.main(rest);
         case "bench-report" -> report(rest, true);
         case "cluster-report" -> report(rest, false);
+        case "console-fanout" -> ConsoleFanout.main(rest);
         case "--help", "-h", "help" -> {
           System.out.print(USAGE);
           yield 0;
