@@ -97,6 +97,15 @@ class ClusterAnswersIT {
     assertEquals("n2", view.getString("self"));
     assertEquals(3, view.getJsonArray("members").size());
     assertTrue(view.getBoolean("ready"));
+    // the console's cluster panel: every member answers with its own numbers, over the sealed internal address
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      JsonObject console = nodes.get(1).get("/console/cluster").body();
+      for (Object item : console.getJsonArray("members")) {
+        JsonObject member = (JsonObject) item;
+        JsonObject stats = member.getJsonObject("stats");
+        assertTrue(stats != null && stats.getValue("reserveP99Ms") != null, member.encode());
+      }
+    });
   }
 
   @Test
