@@ -5,24 +5,15 @@ import io.tally.contract.Addresses;
 import io.tally.contract.AvailabilityRequest;
 import io.tally.contract.Refusal;
 import io.tally.contract.Reply;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
+import java.time.ZoneOffset;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * token is its first message, {@code {"token":"..."}}, checked like the admin routes' header. Nothing is sent before
  * it is accepted; a wrong or missing token closes the socket with 4401 (and 4403 on a node that refuses admin
  * access), and so does silence for {@value #AUTH_SECONDS} seconds. Sockets count against the node's WebSocket
- * bound, and a client that cannot keep up is disconnected, as on the availability socket.
+ * bound, and a client that cannot keep up is disconnected, as on the availability socket ({@link LiveSockets}).
  */
 final class ConsoleSockets {
 
@@ -46,21 +37,13 @@ final class ConsoleSockets {
   private final Vertx vertx;
   private final QueryConfig config;
   private final AdminAccess admin;
-  private final WebMeters meters;
-  private final AtomicInteger open;
-  private final Map<String, Set<Console>> byRegion = new HashMap<>();
+  private final LiveSockets live;
 
-  ConsoleSockets(Vertx vertx, QueryConfig config, AdminAccess admin, WebMeters meters) {
+  ConsoleSockets(Vertx vertx, QueryConfig config, AdminAccess admin, LiveSockets live) {
     this.vertx = vertx;
     this.config = config;
     this.admin = admin;
-    this.meters = meters;
-    this.open = meters.sockets();
-  }
-
-  Future<Void> start() {
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_CHANGED_LOCAL, this::changed)
-        .completion();
+    this.live = live;
   }
 
   /** Checks the query, upgrades, and waits for the token; refusals before the upgrade are JSON HTTP errors. */
@@ -72,17 +55,15 @@ final class ConsoleSockets {
       AvailabilitySockets.refuse(ctx, refusal);
       return;
     }
-    if (open.incrementAndGet() > config.maxWebSockets()) {
-      open.decrementAndGet();
-      meters.socketRefused();
+    if (!live.admit(config.maxWebSockets())) {
       AvailabilitySockets.refuse(ctx, new Refusal(503, "too_many_sockets",
           "this node serves no more WebSockets; try another node"));
       return;
     }
-    ctx.request().toWebSocket().onFailure(failed -> open.decrementAndGet()).onSuccess(socket -> {
+    ctx.request().toWebSocket().onFailure(failed -> live.release(null)).onSuccess(socket -> {
       socket.setWriteQueueMaxSize(config.webSocketQueueBytes());
       Console console = new Console(socket, request);
-      socket.closeHandler(closed -> forget(console));
+      socket.closeHandler(closed -> live.release(console));
       socket.exceptionHandler(failure -> {
         log.debug("Console socket for {} failed: {}", request.region(), failure.toString());
         socket.close((short) 1011, "failed");
@@ -115,14 +96,14 @@ final class ConsoleSockets {
       return;
     }
     console.admitted = true;
-    byRegion.computeIfAbsent(console.request.region(), region -> new LinkedHashSet<>()).add(console);
+    live.join(console);
     JsonObject question = new JsonObject().put("region", console.request.region())
         .put("from", console.request.from().toString()).put("to", console.request.to().toString());
     vertx.eventBus().<Reply>request(Addresses.CONSOLE_BOARD_LOCAL, question)
         .map(answer -> answer.body().succeeded() ? answer.body().body() : null)
         .onSuccess(board -> {
           if (board != null) {
-            console.snapshot(board);
+            console.board(board);
           } else {
             console.socket.close((short) 1011, "the board question was refused");
           }
@@ -133,7 +114,7 @@ final class ConsoleSockets {
   private static JsonObject query(RoutingContext ctx) {
     JsonObject query = new JsonObject().put("region", ctx.queryParams().get("region"));
     String from = ctx.queryParams().get("from");
-    query.put("from", from == null ? LocalDate.now(java.time.ZoneOffset.UTC).toString() : from);
+    query.put("from", from == null ? LocalDate.now(ZoneOffset.UTC).toString() : from);
     String to = ctx.queryParams().get("to");
     if (to == null) {
       try {
@@ -145,87 +126,35 @@ final class ConsoleSockets {
     return query.put("to", to);
   }
 
-  private void changed(Message<JsonObject> message) {
-    JsonObject change = message.body();
-    for (Object region : change.getJsonArray("regions", new JsonArray())) {
-      Set<Console> consoles = byRegion.get((String) region);
-      if (consoles != null) {
-        for (Console console : new ArrayList<>(consoles)) {
-          console.change(change);
-        }
-      }
-    }
-  }
-
-  private void forget(Console console) {
-    open.decrementAndGet();
-    Set<Console> consoles = byRegion.get(console.request.region());
-    if (consoles != null && consoles.remove(console) && consoles.isEmpty()) {
-      byRegion.remove(console.request.region());
-    }
-  }
-
-  /** One console: the seq it last showed of each pool, so that it gets every change once and in order. */
-  private final class Console {
-    private final ServerWebSocket socket;
-    private final AvailabilityRequest request;
-    private final Map<String, Long> seqs = new HashMap<>();
-    private List<JsonObject> early = new ArrayList<>();
+  /** One console: every change of a pool on its board, with the pool's numbers. */
+  private final class Console extends LiveSockets.Live {
     private boolean admitted;
-    private boolean dropped;
 
     Console(ServerWebSocket socket, AvailabilityRequest request) {
-      this.socket = socket;
-      this.request = request;
+      super(live, socket, request);
     }
 
-    void snapshot(JsonObject board) {
+    @Override
+    String kind() {
+      return "a console";
+    }
+
+    void board(JsonObject board) {
       for (Object item : board.getJsonArray("slots")) {
         JsonObject slot = (JsonObject) item;
-        seqs.put(slot.getString("poolId"), slot.getLong("seq"));
+        heard(slot.getString("poolId"), slot.getLong("seq"));
       }
       send(board.put("type", "board"));
-      List<JsonObject> waiting = early;
-      early = null;
-      waiting.forEach(this::change);
+      snapshotSent();
     }
 
-    void change(JsonObject change) {
-      if (early != null) {
-        early.add(change);
-        return;
-      }
-      LocalDate day = LocalDate.parse(change.getString("day"));
-      if (day.isBefore(request.from()) || !day.isBefore(request.to())) {
-        return;
-      }
-      String poolId = change.getString("poolId");
-      long seq = change.getLong("seq");
-      Long known = seqs.get(poolId);
-      boolean cutOff = change.getBoolean("cutOff", false);
-      if (known != null && (cutOff ? seq < known : seq <= known)) {
-        return;
-      }
-      seqs.put(poolId, seq);
-      send(new JsonObject().put("type", "pool").put("poolId", poolId).put("start", change.getString("start"))
-          .put("end", change.getString("end")).put("capacity", change.getInteger("capacity"))
-          .put("reserved", change.getLong("reserved")).put("held", change.getLong("held"))
-          .put("status", change.getString("status")).put("pastCutoff", change.getBoolean("pastCutoff"))
-          .put("seq", seq));
-    }
-
-    private void send(JsonObject message) {
-      if (dropped || socket.isClosed()) {
-        return;
-      }
-      if (socket.writeQueueFull()) {
-        log.info("Dropping a console socket for {}: it does not keep up", request.region());
-        dropped = true;
-        meters.socketDropped();
-        socket.close((short) 1008, "too slow: the client did not keep up with the updates");
-        return;
-      }
-      socket.writeTextMessage(message.encode());
+    @Override
+    void tell(JsonObject change, Long known) {
+      send(new JsonObject().put("type", "pool").put("poolId", change.getString("poolId"))
+          .put("start", change.getString("start")).put("end", change.getString("end"))
+          .put("capacity", change.getInteger("capacity")).put("reserved", change.getLong("reserved"))
+          .put("held", change.getLong("held")).put("status", change.getString("status"))
+          .put("pastCutoff", change.getBoolean("pastCutoff")).put("seq", change.getLong("seq")));
     }
   }
 }

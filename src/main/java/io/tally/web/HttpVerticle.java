@@ -85,14 +85,16 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    sockets = new AvailabilitySockets(vertx, query, meters);
-    consoles = new ConsoleSockets(vertx, query, admin, meters);
+    LiveSockets live = new LiveSockets(meters);
+    sockets = new AvailabilitySockets(vertx, query, live);
+    consoles = new ConsoleSockets(vertx, query, admin, live);
     HttpServerOptions options = new HttpServerOptions();
     if (config.sendBufferBytes() > 0) {
       options.setSendBufferSize(config.sendBufferBytes());
     }
     server = vertx.createHttpServer(options).connectionHandler(this::bound);
-    return Future.join(sockets.start(), consoles.start(),
+    return Future.join(vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_CHANGED_LOCAL,
+            change -> live.changed(change.body())).completion(),
         server.requestHandler(router()).listen(config.port(), config.host()));
   }
 
