@@ -41,6 +41,9 @@ final class AvailabilitySockets {
 
   /** Checks the query, upgrades to a WebSocket and sends the snapshot; refusals are plain JSON HTTP errors. */
   void open(RoutingContext ctx) {
+    if (!upgrading(ctx)) {
+      return;
+    }
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(query(ctx));
@@ -98,6 +101,20 @@ final class AvailabilitySockets {
       query.put("units", units.matches("\\d{1,6}") ? (Object) Integer.valueOf(units) : units);
     }
     return query;
+  }
+
+  /**
+   * Whether the request asks for a WebSocket; a plain request to a socket's path is refused here with 426 and the
+   * JSON error, where the upgrade would answer a plain-text 400.
+   */
+  static boolean upgrading(RoutingContext ctx) {
+    if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+      return true;
+    }
+    ctx.response().putHeader(HttpHeaders.UPGRADE, "websocket").putHeader(HttpHeaders.CONNECTION, "Upgrade");
+    refuse(ctx, new Refusal(426, "upgrade_required", ctx.request().path() + " is a WebSocket: connect with"
+        + " Upgrade: websocket"));
+    return false;
   }
 
   /** Refuses a WebSocket request before its upgrade, with the JSON error body every refusal has. */

@@ -48,6 +48,9 @@ final class ConsoleSockets {
 
   /** Checks the query, upgrades, and waits for the token; refusals before the upgrade are JSON HTTP errors. */
   void open(RoutingContext ctx) {
+    if (!AvailabilitySockets.upgrading(ctx)) {
+      return;
+    }
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(query(ctx));

@@ -1,5 +1,7 @@
 package io.tally.web;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.tally.config.HttpConfig;
 import io.tally.config.QueryConfig;
 import io.tally.contract.Addresses;
@@ -15,6 +17,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -92,10 +95,30 @@ public final class HttpVerticle extends VerticleBase {
     if (config.sendBufferBytes() > 0) {
       options.setSendBufferSize(config.sendBufferBytes());
     }
-    server = vertx.createHttpServer(options).connectionHandler(this::bound);
+    server = vertx.createHttpServer(options).connectionHandler(this::bound)
+        .invalidRequestHandler(request -> undecodable(request, options));
     return Future.join(vertx.eventBus().<JsonObject>localConsumer(Addresses.AVAILABILITY_CHANGED_LOCAL,
             change -> live.changed(change.body())).completion(),
         server.requestHandler(router()).listen(config.port(), config.host()));
+  }
+
+  /**
+   * A request the HTTP decoder could not read, which no route sees: a request line or headers over their limits, or
+   * bytes that are not HTTP. Answered like every refusal, with the JSON error, and the connection closed, since what
+   * follows on it cannot be trusted to start a request.
+   */
+  private static void undecodable(HttpServerRequest request, HttpServerOptions options) {
+    Throwable cause = request.decoderResult().cause();
+    Refusal refusal = cause instanceof TooLongHttpLineException
+        ? new Refusal(414, "uri_too_long", "the request line is longer than " + options.getMaxInitialLineLength()
+            + " bytes")
+        : cause instanceof TooLongHttpHeaderException
+            ? new Refusal(431, "headers_too_large", "the request's headers are longer than "
+                + options.getMaxHeaderSize() + " bytes")
+            : Refusal.invalid("bad_request", "the request could not be read as HTTP");
+    request.response().setStatusCode(refusal.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CONNECTION, "close").end(refusal.toJson().toBuffer())
+        .onComplete(sent -> request.connection().close());
   }
 
   /** Closes a connection beyond {@code http.maxConnections} as soon as it is accepted. */

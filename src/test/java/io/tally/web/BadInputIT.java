@@ -10,6 +10,9 @@ import io.tally.support.Pools;
 import io.tally.support.TestNode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,7 +105,9 @@ class BadInputIT {
         bad(HttpMethod.GET, "/no/such/route", null, 404, "route_not_found"),
         bad(HttpMethod.GET, "/pools", null, 405, "method_not_allowed"),
         bad(HttpMethod.PUT, "/pools/" + POOL, "{}", 405, "method_not_allowed"),
-        bad(HttpMethod.DELETE, "/pools/" + POOL, null, 405, "method_not_allowed"));
+        bad(HttpMethod.DELETE, "/pools/" + POOL, null, 405, "method_not_allowed"),
+        bad(HttpMethod.GET, "/ws/availability?region=A", null, 426, "upgrade_required"),
+        bad(HttpMethod.GET, "/ws/console?region=A", null, 426, "upgrade_required"));
   }
 
   private static Arguments bad(HttpMethod method, String path, String body, int status, String error) {
@@ -119,6 +124,35 @@ class BadInputIT {
       assertNotNull(response.body().getString("message"));
       assertEquals("application/json", response.contentType());
     }
+  }
+
+  /**
+   * What the HTTP decoder refuses before any route sees the request: a request line or headers over their limits,
+   * and a request line that is not HTTP. Sent over a raw socket, since no well-behaved client sends them.
+   */
+  @ParameterizedTest(name = "{1} {2}")
+  @MethodSource("undecodable")
+  void whatTheDecoderRefusesIsAJsonErrorToo(String request, int status, String error) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", node.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(answer.matches("(?s)HTTP/1\\.[01] " + status + " .*"), answer);
+      String[] parts = answer.split("\r\n\r\n", 2);
+      assertTrue(parts[0].toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), answer);
+      JsonObject body = new JsonObject(parts[1]);
+      assertEquals(error, body.getString("error"), answer);
+      assertNotNull(body.getString("message"));
+    }
+  }
+
+  static Stream<Arguments> undecodable() {
+    return Stream.of(
+        Arguments.of("GET /pools/" + "x".repeat(10_000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, "uri_too_long"),
+        Arguments.of("GET /health/live HTTP/1.1\r\nHost: a\r\nX-Padding: " + "x".repeat(10_000) + "\r\n\r\n", 431,
+            "headers_too_large"),
+        Arguments.of("GET /health/live HTTP/1.1\r\nHost: a\r\nBroken header line\r\n\r\n", 400, "bad_request"));
   }
 
   @Test
