@@ -41,14 +41,14 @@ final class AvailabilitySockets {
 
   /** Checks the query, upgrades to a WebSocket and sends the snapshot; refusals are plain JSON HTTP errors. */
   void open(RoutingContext ctx) {
-    if (!upgrading(ctx)) {
-      return;
-    }
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(query(ctx));
     } catch (Refusal refusal) {
       refuse(ctx, refusal);
+      return;
+    }
+    if (!upgrading(ctx)) {
       return;
     }
     if (!live.admit(config.maxWebSockets())) {
@@ -63,7 +63,7 @@ final class AvailabilitySockets {
       socket.closeHandler(closed -> live.release(subscriber));
       socket.exceptionHandler(failure -> {
         log.debug("Availability socket for {} failed: {}", request.region(), failure.toString());
-        socket.close((short) 1011, "failed");
+        LiveSockets.failed(socket, failure);
       });
       socket.textMessageHandler(ignored -> { });
       JsonObject question = new JsonObject().put("region", request.region()).put("from", request.from().toString())

@@ -48,14 +48,14 @@ final class ConsoleSockets {
 
   /** Checks the query, upgrades, and waits for the token; refusals before the upgrade are JSON HTTP errors. */
   void open(RoutingContext ctx) {
-    if (!AvailabilitySockets.upgrading(ctx)) {
-      return;
-    }
     AvailabilityRequest request;
     try {
       request = AvailabilityRequest.fromJson(query(ctx));
     } catch (Refusal refusal) {
       AvailabilitySockets.refuse(ctx, refusal);
+      return;
+    }
+    if (!AvailabilitySockets.upgrading(ctx)) {
       return;
     }
     if (!live.admit(config.maxWebSockets())) {
@@ -69,7 +69,7 @@ final class ConsoleSockets {
       socket.closeHandler(closed -> live.release(console));
       socket.exceptionHandler(failure -> {
         log.debug("Console socket for {} failed: {}", request.region(), failure.toString());
-        socket.close((short) 1011, "failed");
+        LiveSockets.failed(socket, failure);
       });
       long timer = vertx.setTimer(Duration.ofSeconds(AUTH_SECONDS).toMillis(), late -> {
         if (!console.admitted) {

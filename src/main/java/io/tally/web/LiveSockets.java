@@ -1,5 +1,6 @@
 package io.tally.web;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.tally.contract.AvailabilityRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
@@ -64,6 +65,22 @@ final class LiveSockets {
     Set<Live> lives = byRegion.get(live.request.region());
     if (lives != null && lives.remove(live) && lives.isEmpty()) {
       byRegion.remove(live.request.region());
+    }
+  }
+
+  /**
+   * Closes a socket whose client broke the protocol or the limits: with the status the WebSocket decoder chose (1009
+   * for a frame or message over its limit, 1002 for a malformed frame), else 1011.
+   */
+  static void failed(ServerWebSocket socket, Throwable failure) {
+    if (failure instanceof CorruptedWebSocketFrameException corrupted) {
+      socket.close((short) corrupted.closeStatus().code(), corrupted.closeStatus().reasonText());
+    } else if (failure instanceof IllegalStateException && String.valueOf(failure.getMessage())
+        .contains("max message size")) {
+      // Vert.x's frame aggregator refuses a frame that would take a message over maxWebSocketMessageSize this way
+      socket.close((short) 1009, "message too big");
+    } else {
+      socket.close((short) 1011, "failed");
     }
   }
 

@@ -113,6 +113,26 @@ class AvailabilitySocketIT {
     assertEquals(1, scrape.get("tally_websocket_dropped_total"), "the drop is counted");
   }
 
+  /**
+   * A frame over the server's frame limit, and a message over its message limit in frames under it, each close the
+   * socket with 1009 ("too big") rather than being buffered; the node serves on.
+   */
+  @Test
+  void anOversizedFrameOrMessageClosesTheSocketWith1009() {
+    String uri = "/ws/availability?region=BIG&from=2026-12-06&to=2026-12-07";
+    for (int[] sizes : new int[][] {{100_000, 1 << 20}, {300_000, 65_536}}) {
+      ConcurrentLinkedQueue<JsonObject> received = new ConcurrentLinkedQueue<>();
+      WebSocket socket = connect(uri, received, new WebSocketClientOptions().setMaxFrameSize(sizes[1]));
+      await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1); // the snapshot
+      AtomicReference<Short> closedWith = new AtomicReference<>();
+      socket.closeHandler(closed -> closedWith.set(socket.closeStatusCode()));
+      socket.writeTextMessage("x".repeat(sizes[0]));
+      await().atMost(Duration.ofSeconds(10)).until(() -> closedWith.get() != null);
+      assertEquals((short) 1009, closedWith.get(), sizes[0] + " bytes in frames of up to " + sizes[1]);
+    }
+    assertEquals(200, http.get("/health/ready").status());
+  }
+
   @Test
   void aSocketWithoutAValidRegionIsRefusedBeforeTheUpgrade() {
     assertEquals("invalid_region", http.get("/ws/availability").error());
