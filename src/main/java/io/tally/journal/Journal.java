@@ -16,6 +16,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -93,6 +94,7 @@ public final class Journal {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final JournalReader reader;
   private final JournalConfig config;
   private final InlineProjection projection;
   private final String metadata;
@@ -127,6 +129,7 @@ public final class Journal {
       MeterRegistry registry) {
     this.vertx = vertx;
     this.pool = pool;
+    this.reader = new JournalReader(pool);
     this.config = config;
     this.projection = projection;
     this.metadata = new JsonObject().put("node", writerName).encode();
@@ -184,6 +187,14 @@ public final class Journal {
         .onSuccess(saved -> log.atDebug().addKeyValue("stream", streamId).addKeyValue("seq", seq)
             .log("Snapshot of {} at seq {}", streamId, seq))
         .mapEmpty();
+  }
+
+  /**
+   * Every event of a stream recorded at or before {@code at}, oldest first: the stream as it was then
+   * ({@link JournalReader#readUntil}). Completes on the caller's context.
+   */
+  public Future<List<RecordedEvent>> readUntil(String streamId, OffsetDateTime at) {
+    return reader.readUntil(streamId, at);
   }
 
   /**

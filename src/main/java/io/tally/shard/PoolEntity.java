@@ -33,6 +33,7 @@ import io.tally.pool.Rejection;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -261,26 +262,21 @@ final class PoolEntity {
   }
 
   /**
-   * Reads the pool's whole history for the reset at the head of the queue and replays the part recorded until the
-   * moment it names. Nothing is appended meanwhile (the entity is busy, commands wait), so the history read is every
-   * event of the confirmed state, and the reset is decided against the state it was read for.
+   * Reads the pool's events recorded until the moment the reset at the head of the queue names, and replays them.
+   * Nothing is appended meanwhile (the entity is busy, commands wait), so what is read is the confirmed state's
+   * history up to then, and the reset is decided against the state it was read for.
    */
   private void loadPast(Pending pending, PoolRequest.Reset reset) {
     busy = true;
     busySince = System.nanoTime();
-    journal.loadFromStart(poolId).onSuccess(history -> {
+    journal.readUntil(poolId, reset.at().atOffset(ZoneOffset.UTC)).map(then -> new Past(pending,
+        then.isEmpty() ? null : PoolDecider.replay(null, then.stream().map(StoredForm::decode).toList()),
+        then.isEmpty() ? 0 : then.getLast().seq())
+    ).onSuccess(loaded -> {
       busy = false;
-      List<PoolEvent> then = new ArrayList<>();
-      long asOfSeq = 0;
-      for (var event : history.tail()) {
-        if (!event.recordedAt().toInstant().isAfter(reset.at())) {
-          then.add(StoredForm.decode(event));
-          asOfSeq = event.seq();
-        }
-      }
-      past = new Past(pending, then.isEmpty() ? null : PoolDecider.replay(null, then), asOfSeq);
+      past = loaded;
       run();
-    }).onFailure(failure -> {
+    }).onFailure(failure -> { // an unreadable event fails the replay here, and is answered as such
       busy = false;
       log.atWarn().addKeyValue("pool", poolId)
           .log("Could not read the history of {} for a reset: {}", poolId, failure.toString());
