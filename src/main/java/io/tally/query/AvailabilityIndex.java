@@ -59,9 +59,14 @@ final class AvailabilityIndex {
       return open && remaining >= units;
     }
 
+    /** Whether the cut-off has passed at {@code now}. */
+    boolean pastCutoff(Instant now) {
+      return cutoff != null && !now.isBefore(cutoff);
+    }
+
     /** Whether the slot is offered at all at {@code now}: open and not past its cut-off. */
     boolean offered(Instant now) {
-      return open && (cutoff == null || now.isBefore(cutoff));
+      return open && !pastCutoff(now);
     }
 
     /**

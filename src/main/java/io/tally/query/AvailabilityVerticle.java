@@ -268,11 +268,17 @@ public final class AvailabilityVerticle extends VerticleBase {
         .put("remaining", slot.remaining)
         .put("open", slot.offered(clock.instant()))
         .put("cutOff", cutOff)
-        .put("capacity", slot.capacity)
-        .put("reserved", slot.reserved)
-        .put("held", slot.held)
-        .put("status", slot.open ? "open" : "closed")
-        .put("pastCutoff", slot.cutoff != null && !clock.instant().isBefore(slot.cutoff)), local);
+        .mergeIn(numbers(slot, clock.instant())), local);
+  }
+
+  /** What the console sees of a pool beyond what the storefront does: its numbers, status and cut-off. */
+  private static JsonObject numbers(Slot slot, Instant now) {
+    JsonObject numbers = new JsonObject().put("capacity", slot.capacity).put("reserved", slot.reserved)
+        .put("held", slot.held).put("status", slot.open ? "open" : "closed").put("pastCutoff", slot.pastCutoff(now));
+    if (slot.cutoff != null) {
+      numbers.put("cutoff", slot.cutoff.toString());
+    }
+    return numbers;
   }
 
   /**
@@ -290,14 +296,8 @@ public final class AvailabilityVerticle extends VerticleBase {
     Instant now = clock.instant();
     JsonArray slots = new JsonArray();
     for (Slot slot : index.board(request.region(), request.from(), request.to())) {
-      JsonObject item = new JsonObject().put("poolId", slot.poolId).put("start", slot.start.toString())
-          .put("end", slot.end.toString()).put("capacity", slot.capacity).put("reserved", slot.reserved)
-          .put("held", slot.held).put("status", slot.open ? "open" : "closed")
-          .put("pastCutoff", slot.cutoff != null && !now.isBefore(slot.cutoff)).put("seq", slot.seq);
-      if (slot.cutoff != null) {
-        item.put("cutoff", slot.cutoff.toString());
-      }
-      slots.add(item);
+      slots.add(new JsonObject().put("poolId", slot.poolId).put("start", slot.start.toString())
+          .put("end", slot.end.toString()).mergeIn(numbers(slot, now)).put("seq", slot.seq));
     }
     message.reply(Reply.ok(new JsonObject().put("region", request.region()).put("from", request.from().toString())
         .put("to", request.to().toString()).put("slots", slots)));

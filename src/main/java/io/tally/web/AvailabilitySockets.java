@@ -11,8 +11,6 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -43,7 +41,7 @@ final class AvailabilitySockets {
   void open(RoutingContext ctx) {
     AvailabilityRequest request;
     try {
-      request = AvailabilityRequest.fromJson(query(ctx));
+      request = AvailabilityRequest.fromJson(LiveSockets.query(ctx, DEFAULT_DAYS));
     } catch (Refusal refusal) {
       refuse(ctx, refusal);
       return;
@@ -79,28 +77,6 @@ final class AvailabilitySockets {
           })
           .onFailure(failure -> socket.close((short) 1011, "no availability index on this node"));
     });
-  }
-
-  private static JsonObject query(RoutingContext ctx) {
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    String from = ctx.queryParams().get("from");
-    JsonObject query = new JsonObject()
-        .put("region", ctx.queryParams().get("region"))
-        .put("from", from == null ? today.toString() : from);
-    String to = ctx.queryParams().get("to");
-    if (to == null) {
-      try {
-        to = LocalDate.parse(query.getString("from")).plusDays(DEFAULT_DAYS).toString();
-      } catch (RuntimeException e) {
-        to = today.plusDays(DEFAULT_DAYS).toString();
-      }
-    }
-    query.put("to", to);
-    String units = ctx.queryParams().get("units");
-    if (units != null) {
-      query.put("units", units.matches("\\d{1,6}") ? (Object) Integer.valueOf(units) : units);
-    }
-    return query;
   }
 
   /**

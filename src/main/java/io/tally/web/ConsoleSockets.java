@@ -11,8 +11,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +48,7 @@ final class ConsoleSockets {
   void open(RoutingContext ctx) {
     AvailabilityRequest request;
     try {
-      request = AvailabilityRequest.fromJson(query(ctx));
+      request = AvailabilityRequest.fromJson(LiveSockets.query(ctx, DEFAULT_DAYS));
     } catch (Refusal refusal) {
       AvailabilitySockets.refuse(ctx, refusal);
       return;
@@ -112,21 +110,6 @@ final class ConsoleSockets {
           }
         })
         .onFailure(failure -> console.socket.close((short) 1011, "no availability index on this node"));
-  }
-
-  private static JsonObject query(RoutingContext ctx) {
-    JsonObject query = new JsonObject().put("region", ctx.queryParams().get("region"));
-    String from = ctx.queryParams().get("from");
-    query.put("from", from == null ? LocalDate.now(ZoneOffset.UTC).toString() : from);
-    String to = ctx.queryParams().get("to");
-    if (to == null) {
-      try {
-        to = LocalDate.parse(query.getString("from")).plusDays(DEFAULT_DAYS).toString();
-      } catch (RuntimeException e) {
-        to = query.getString("from"); // refused as the malformed date it is
-      }
-    }
-    return query.put("to", to);
   }
 
   /** One console: every change of a pool on its board, with the pool's numbers. */

@@ -5,7 +5,9 @@ import io.tally.contract.AvailabilityRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -66,6 +68,32 @@ final class LiveSockets {
     if (lives != null && lives.remove(live) && lives.isEmpty()) {
       byRegion.remove(live.request.region());
     }
+  }
+
+  /**
+   * A socket's question from its query string: {@code region}, {@code from} (today, UTC, when absent), {@code to}
+   * ({@code defaultDays} after {@code from} when absent) and {@code units}, to be checked as an availability request.
+   */
+  static JsonObject query(RoutingContext ctx, int defaultDays) {
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    String from = ctx.queryParams().get("from");
+    JsonObject query = new JsonObject()
+        .put("region", ctx.queryParams().get("region"))
+        .put("from", from == null ? today.toString() : from);
+    String to = ctx.queryParams().get("to");
+    if (to == null) {
+      try {
+        to = LocalDate.parse(query.getString("from")).plusDays(defaultDays).toString();
+      } catch (RuntimeException e) {
+        to = today.plusDays(defaultDays).toString();
+      }
+    }
+    query.put("to", to);
+    String units = ctx.queryParams().get("units");
+    if (units != null) {
+      query.put("units", units.matches("\\d{1,6}") ? (Object) Integer.valueOf(units) : units);
+    }
+    return query;
   }
 
   /**
